@@ -1,0 +1,242 @@
+"""Dataset definitions: the data that describes each source, its files and their columns.
+
+A definition is a TOML file in ``detente/sources/definitions/<id>.toml``; see
+``docs/sources.md`` for the format. Definitions are data: a loader is code only where a
+file needs special handling (``loader = "name"`` on the file).
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+from typing import Any
+
+from detente.exceptions import SourceError
+
+COLUMN_TYPES = ("integer", "double", "text", "date", "partial_date", "boolean")
+CODE_SYSTEMS = ("cow", "gw", "iso3", "iso2", "cameo", "name", "polity", "vdem", "mixed", "none")
+FILE_FORMATS = ("csv", "parquet")
+
+
+def snake_case(name: str) -> str:
+    """Return ``name`` in snake_case: camelCase split, every other non-alphanumeric to ``_``.
+
+    >>> snake_case("Actor1Code"), snake_case("GLOBALEVENTID"), snake_case("mid-x.y")
+    ('actor1_code', 'globaleventid', 'mid_x_y')
+    """
+    name = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", name)
+    name = re.sub(r"[^A-Za-z0-9_]", "_", name).lower()
+    name = re.sub(r"_+", "_", name).strip("_")
+    return name or "column"
+
+
+def table_name(file_name: str) -> str:
+    """Return the store table name of a file: its stem lowercased, non-word characters as ``_``."""
+    stem = file_name.rsplit(".", 1)[0]
+    return re.sub(r"[^a-z0-9_]", "_", stem.lower())
+
+
+@dataclass(frozen=True)
+class ColumnSpec:
+    """One column of a file: its name in the file and the checks it must pass."""
+
+    name: str
+    type: str = "text"
+    code: str | None = None
+    min: float | None = None
+    max: float | None = None
+    allowed: tuple[Any, ...] | None = None
+    required: bool = False
+    format: str | None = None
+    description: str = ""
+
+    @property
+    def canonical(self) -> str:
+        """The column's name in the store."""
+        return snake_case(self.name)
+
+
+@dataclass(frozen=True)
+class FileSpec:
+    """One file of a source."""
+
+    name: str
+    sha256: str
+    rows: int
+    columns: tuple[ColumnSpec, ...]
+    format: str = "csv"
+    delimiter: str = ","
+    quote: str = '"'
+    na: tuple[str, ...] = ("NA", "")
+    decimal: str = "."
+    encoding: str = "utf-8"
+    header: bool = True
+    unique: tuple[tuple[str, ...], ...] = ()
+    loader: str | None = None
+    url: str | None = None
+    extra_codes: tuple[int | str, ...] = ()
+    notes: tuple[str, ...] = ()
+
+    @property
+    def table(self) -> str:
+        """The table name in the source's schema."""
+        return table_name(self.name)
+
+    def column(self, name: str) -> ColumnSpec:
+        """Return the column called ``name`` (as in the file)."""
+        for col in self.columns:
+            if col.name == name:
+                return col
+        raise KeyError(name)
+
+
+@dataclass(frozen=True)
+class Source:
+    """A public dataset: who made it, what it covers, how to cite it, and its files."""
+
+    id: str
+    title: str
+    producer: str
+    version: str
+    licence: str
+    citation: str
+    unit: str
+    code_system: str
+    coverage: tuple[int | None, int | None]
+    files: tuple[FileSpec, ...]
+    homepage: str | None = None
+    notes: tuple[str, ...] = ()
+    kind: str = "context"
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def file(self, name: str) -> FileSpec:
+        """Return the file called ``name``."""
+        for spec in self.files:
+            if spec.name == name or spec.table == name:
+                return spec
+        raise SourceError(f"source {self.id} has no file {name!r}")
+
+    def citation_text(self) -> str:
+        """Return a one-line plain-text citation built from the BibTeX entry."""
+        fields = dict(re.findall(r"(\w+)\s*=\s*[{\"](.+?)[}\"]\s*,?\s*$", self.citation, re.M))
+        author = fields.get("author", self.producer).replace(" and ", "; ")
+        year = fields.get("year", "")
+        title = fields.get("title", self.title).replace("{", "").replace("}", "")
+        venue = fields.get("journal") or fields.get("publisher") or fields.get("howpublished", "")
+        parts = [f"{author} ({year}). {title}."]
+        if venue:
+            parts.append(f" {venue}.")
+        if fields.get("doi"):
+            parts.append(f" doi:{fields['doi']}")
+        elif fields.get("url"):
+            parts.append(f" {fields['url']}")
+        return "".join(parts)
+
+
+def _column(name: str, raw: dict[str, Any], where: str) -> ColumnSpec:
+    ctype = raw.get("type", "text")
+    if ctype not in COLUMN_TYPES:
+        raise SourceError(f"{where}: column {name!r} has unknown type {ctype!r}")
+    code = raw.get("code")
+    if code is not None and code not in CODE_SYSTEMS:
+        raise SourceError(f"{where}: column {name!r} has unknown code system {code!r}")
+    allowed = raw.get("allowed")
+    return ColumnSpec(
+        name=name,
+        type=ctype,
+        code=code,
+        min=raw.get("min"),
+        max=raw.get("max"),
+        allowed=tuple(allowed) if allowed is not None else None,
+        required=bool(raw.get("required", False)),
+        format=raw.get("format"),
+        description=raw.get("description", ""),
+    )
+
+
+def _file(raw: dict[str, Any], where: str) -> FileSpec:
+    name = raw["name"]
+    here = f"{where} file {name}"
+    columns = tuple(_column(c, spec, here) for c, spec in raw.get("columns", {}).items())
+    fmt = raw.get("format", "parquet" if name.endswith(".parquet") else "csv")
+    if fmt not in FILE_FORMATS:
+        raise SourceError(f"{here}: unknown format {fmt!r}")
+    known = {c.name for c in columns}
+    unique = tuple(tuple(k) for k in raw.get("unique", []))
+    for key in unique:
+        missing = set(key) - known
+        if missing:
+            raise SourceError(f"{here}: unique key names unknown columns {sorted(missing)}")
+    return FileSpec(
+        name=name,
+        sha256=raw["sha256"],
+        rows=int(raw["rows"]),
+        columns=columns,
+        format=fmt,
+        delimiter=raw.get("delimiter", ","),
+        quote=raw.get("quote", '"'),
+        na=tuple(raw.get("na", ["NA", ""])),
+        decimal=raw.get("decimal", "."),
+        encoding=raw.get("encoding", "utf-8"),
+        header=raw.get("header", True),
+        unique=unique,
+        loader=raw.get("loader"),
+        url=raw.get("url"),
+        extra_codes=tuple(raw.get("extra_codes", [])),
+        notes=tuple(raw.get("notes", [])),
+    )
+
+
+def parse_source(raw: dict[str, Any], where: str = "definition") -> Source:
+    """Build a :class:`Source` from a parsed TOML mapping, checking required fields."""
+    required = ("id", "title", "producer", "version", "licence", "citation", "unit", "code_system")
+    missing = [k for k in required if k not in raw]
+    if missing:
+        raise SourceError(f"{where}: missing fields {missing}")
+    if raw["code_system"] not in CODE_SYSTEMS:
+        raise SourceError(f"{where}: unknown code_system {raw['code_system']!r}")
+    cov = raw.get("coverage", {})
+    known = set(required) | {"coverage", "files", "homepage", "notes", "kind"}
+    return Source(
+        id=raw["id"],
+        title=raw["title"],
+        producer=raw["producer"],
+        version=str(raw["version"]),
+        licence=raw["licence"],
+        citation=raw["citation"].strip(),
+        unit=raw["unit"],
+        code_system=raw["code_system"],
+        coverage=(cov.get("start"), cov.get("end")),
+        files=tuple(_file(f, where) for f in raw.get("files", [])),
+        homepage=raw.get("homepage"),
+        notes=tuple(raw.get("notes", [])),
+        kind=raw.get("kind", "context"),
+        extra={k: v for k, v in raw.items() if k not in known},
+    )
+
+
+@cache
+def all_sources() -> dict[str, Source]:
+    """Return every packaged source definition keyed by id, in id order."""
+    folder = resources.files("detente.sources") / "definitions"
+    out: dict[str, Source] = {}
+    for entry in sorted(folder.iterdir(), key=lambda p: p.name):
+        if not entry.name.endswith(".toml"):
+            continue
+        raw = tomllib.loads(entry.read_text(encoding="utf-8"))
+        src = parse_source(raw, where=entry.name)
+        if src.id != entry.name[:-5]:
+            raise SourceError(f"{entry.name}: id {src.id!r} differs from the file name")
+        out[src.id] = src
+    return out
+
+
+def get_source(source_id: str) -> Source:
+    """Return the definition of ``source_id`` or raise a :class:`SourceError` listing known ids."""
+    sources = all_sources()
+    if source_id not in sources:
+        raise SourceError(f"unknown source {source_id!r}; known: {', '.join(sources)}")
+    return sources[source_id]

@@ -1,0 +1,148 @@
+"""Checks that a stored table obeys its file definition; failures name file, line and column.
+
+The happy path is one aggregate query per table; only when a check fails is the first offending
+row located (insertion order is the file's order, so line = row number + 1 for the header).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+from detente.exceptions import ValidationError
+from detente.sources.definition import ColumnSpec, FileSpec
+from detente.sources.reader import quote_ident, sql_literal
+
+if TYPE_CHECKING:
+    import duckdb
+
+
+def parse_date_sql(col: ColumnSpec, expr: str, *, strict: bool) -> str:
+    """SQL turning the text ``expr`` into a DATE (``strict`` raises on bad values)."""
+    if col.format:
+        fn = "strptime" if strict else "try_strptime"
+        return f"CAST({fn}({expr}, {sql_literal(col.format)}) AS DATE)"
+    return f"CAST({expr} AS DATE)" if strict else f"TRY_CAST({expr} AS DATE)"
+
+
+def partial_date_sql(expr: str) -> tuple[str, str]:
+    """SQL for the first day and the precision of a partial date such as ``1984-04-xx``."""
+    day = rf"regexp_matches({expr}, '^\d{{4}}-\d{{2}}-\d{{2}}$')"
+    month = rf"regexp_matches({expr}, '^\d{{4}}-\d{{2}}-[xX]{{2}}$')"
+    year = rf"regexp_matches({expr}, '^\d{{4}}(-[xX]{{2}}){{0,2}}$')"
+    first = (
+        f"CASE WHEN {day} THEN TRY_CAST({expr} AS DATE) "
+        f"WHEN {month} THEN TRY_CAST(substr({expr}, 1, 7) || '-01' AS DATE) "
+        f"WHEN {year} THEN TRY_CAST(substr({expr}, 1, 4) || '-01-01' AS DATE) END"
+    )
+    precision = (
+        f"CASE WHEN {expr} IS NULL THEN NULL WHEN {day} THEN 'day' WHEN {month} THEN 'month' "
+        f"WHEN {year} THEN 'year' END"
+    )
+    return first, precision
+
+
+def select_list(spec: FileSpec, *, strict: bool = True) -> str:
+    """The SELECT list turning a raw read into the canonical table (snake_case, typed dates)."""
+    out: list[str] = []
+    for col in spec.columns:
+        src = quote_ident(col.name)
+        dst = quote_ident(col.canonical)
+        if col.type == "date":
+            out.append(f"{parse_date_sql(col, src, strict=strict)} AS {dst}")
+        elif col.type == "partial_date":
+            first, precision = partial_date_sql(src)
+            out.append(f"{src} AS {dst}")
+            out.append(f"{first} AS {quote_ident(col.canonical + '_date')}")
+            out.append(f"{precision} AS {quote_ident(col.canonical + '_precision')}")
+        else:
+            out.append(f"{src} AS {dst}")
+    return ", ".join(out)
+
+
+def _bad_date_condition(col: ColumnSpec, expr: str) -> str:
+    if col.type == "partial_date":
+        first, _ = partial_date_sql(expr)
+        return f"{expr} IS NOT NULL AND ({first}) IS NULL"
+    return f"{expr} IS NOT NULL AND ({parse_date_sql(col, expr, strict=False)}) IS NULL"
+
+
+def locate_bad_date(con: duckdb.DuckDBPyConnection, raw_sql: str, spec: FileSpec, label: str) -> None:
+    """Raise for the first unparseable date in ``raw_sql`` (a scan with original names)."""
+    for col in spec.columns:
+        if col.type not in ("date", "partial_date"):
+            continue
+        cond = _bad_date_condition(col, quote_ident(col.name))
+        row = con.execute(
+            f"select __rn, {quote_ident(col.name)} from "
+            f"(select row_number() over () as __rn, * from {raw_sql}) where {cond} limit 1"
+        ).fetchone()
+        if row is not None:
+            shape = f"format {col.format}" if col.format else "ISO yyyy-mm-dd"
+            if col.type == "partial_date":
+                shape = "yyyy-mm-dd with xx for unknown parts"
+            raise ValidationError(label, int(row[0]) + 1, col.name, f"impossible or malformed date {row[1]!r} (expected {shape})")
+
+
+def _conditions(spec: FileSpec, codes: dict[str, set]) -> list[tuple[str, str, str]]:
+    """(column, SQL condition that is TRUE for a bad row, reason) for every column check."""
+    checks: list[tuple[str, str, str]] = []
+    for col in spec.columns:
+        c = quote_ident(col.canonical)
+        if col.required:
+            checks.append((col.name, f"{c} IS NULL", "missing value in a required column"))
+        if col.min is not None:
+            checks.append((col.name, f"{c} < {col.min!r}", f"value below the minimum {col.min}"))
+        if col.max is not None:
+            checks.append((col.name, f"{c} > {col.max!r}", f"value above the maximum {col.max}"))
+        if col.allowed is not None:
+            values = ", ".join(sql_literal(v) for v in col.allowed)
+            checks.append((col.name, f"{c} NOT IN ({values})", f"value not among the allowed {list(col.allowed)}"))
+        if col.code in codes and col.type in ("integer", "text"):
+            valid = set(codes[col.code]) | set(spec.extra_codes)
+            if valid:
+                values = ", ".join(sql_literal(v) for v in sorted(valid, key=str))
+                checks.append((col.name, f"{c} NOT IN ({values})", f"unknown {col.code.upper()} country code"))
+    return checks
+
+
+def check_table(
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    spec: FileSpec,
+    label: str,
+    codes: dict[str, set] | None = None,
+) -> None:
+    """Run every column and key check on ``table``; raise on the first failure."""
+    checks = _conditions(spec, codes or {})
+    if checks:
+        agg = ", ".join(f"count(*) FILTER (WHERE {cond})" for _, cond, _ in checks)
+        counts = con.execute(f"select {agg} from {table}").fetchone() or ()
+        for (column, cond, reason), n in zip(checks, counts, strict=True):
+            if n:
+                row = con.execute(
+                    f"select __rn, {quote_ident(spec.column(column).canonical)} from "
+                    f"(select row_number() over () as __rn, * from {table}) where {cond} limit 1"
+                ).fetchone()
+                assert row is not None
+                more = f" ({n} rows in all)" if n > 1 else ""
+                raise ValidationError(label, int(row[0]) + 1, column, f"{reason}: {row[1]!r}{more}")
+    for key in spec.unique:
+        check_unique(con, table, spec, key, label)
+
+
+def check_unique(con: duckdb.DuckDBPyConnection, table: str, spec: FileSpec, key: Iterable[str], label: str) -> None:
+    """Raise when ``key`` (original column names) is not unique, naming the duplicated rows."""
+    key = list(key)
+    cols = ", ".join(quote_ident(spec.column(k).canonical) for k in key)
+    dup = con.execute(
+        f"select {cols}, list(__rn order by __rn) from "
+        f"(select row_number() over () as __rn, * from {table}) "
+        f"group by all having count(*) > 1 limit 1"
+    ).fetchone()
+    if dup is None:
+        return
+    values, rows = dup[:-1], dup[-1]
+    shown = ", ".join(f"{k}={v!r}" for k, v in zip(key, values, strict=True))
+    lines = ", ".join(str(r + 1) for r in rows[:5])
+    raise ValidationError(label, int(rows[1]) + 1, ",".join(key), f"duplicate key ({shown}) on lines {lines}")

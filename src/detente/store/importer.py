@@ -1,0 +1,194 @@
+"""Import mirror datasets into the analytic store: one transaction per dataset, re-runnable."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import duckdb
+
+from detente.exceptions import SourceError, ValidationError
+from detente.sources import loaders
+from detente.sources.definition import FileSpec, Source, all_sources, get_source
+from detente.sources.reader import (
+    check_header,
+    quote_ident,
+    raise_first_reject,
+    read_csv_sql,
+    read_parquet_sql,
+)
+from detente.sources.validate import check_table, locate_bad_date, select_list
+from detente.store.duck import CATALOG_SCHEMA
+
+if TYPE_CHECKING:
+    pass
+
+#: Sources whose codes define validity for the others; imported first.
+STATE_SOURCES = ("cow_state_system", "gw_state_system")
+
+
+@dataclass(frozen=True)
+class ImportedFile:
+    """What one file import produced."""
+
+    source_id: str
+    file: str
+    table: str
+    rows: int
+    sha256: str
+    checksum_ok: bool
+
+
+def sha256_of(path: Path) -> str:
+    """Return the hex sha256 of a file."""
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def import_order(ids: Iterable[str] | None) -> list[Source]:
+    """Resolve ids (all when None) to sources, state systems first."""
+    sources = all_sources()
+    wanted = list(sources) if not ids else list(dict.fromkeys(ids))
+    for sid in wanted:
+        get_source(sid)  # raises for unknown ids
+    first = [s for s in STATE_SOURCES if s in wanted]
+    return [sources[s] for s in first + [w for w in wanted if w not in first]]
+
+
+def known_codes(con: duckdb.DuckDBPyConnection) -> dict[str, set]:
+    """Codes valid anywhere in each system, read from the imported state-system tables."""
+    out: dict[str, set] = {}
+    queries = {
+        "cow": "select distinct ccode from cow_state_system.cow_states_v2016",
+        "gw": "select distinct gwcode from gw_state_system.gw_system_isard "
+              "union select distinct gwcode from gw_state_system.gw_states_peacesciencer",
+    }
+    for system, sql in queries.items():
+        try:
+            out[system] = {r[0] for r in con.execute(sql).fetchall()}
+        except duckdb.CatalogException:
+            continue
+    return out
+
+
+def _load_file(
+    con: duckdb.DuckDBPyConnection, source: Source, spec: FileSpec, path: Path, codes: dict[str, set]
+) -> int:
+    """Create ``<source>.<table>`` from one file inside the open transaction; return its rows."""
+    label = f"{source.id}/{spec.name}"
+    if not path.is_file():
+        raise SourceError(f"file {label} is not in the mirror ({path})")
+    if path.stat().st_size == 0:
+        raise ValidationError(label, None, None, "the file is empty")
+    target = f"{quote_ident(source.id)}.{quote_ident(spec.table)}"
+    rejects = "detente_rejects"
+    con.execute(f"drop table if exists {rejects}; drop table if exists {rejects}_scan")
+    if spec.loader:
+        raw_sql = loaders.get(spec.loader)(con, source, spec, path)
+    elif spec.format == "parquet":
+        raw_sql = read_parquet_sql(path)
+    else:
+        check_header(path, label, spec)
+        raw_sql = read_csv_sql(path, spec, rejects)
+    try:
+        con.execute(f"create or replace table {target} as select {select_list(spec)} from {raw_sql}")
+    except duckdb.Error as exc:
+        if spec.format == "csv" and not spec.loader:
+            raise_first_reject(con, rejects, label)
+            locate_bad_date(con, raw_sql, spec, label)
+        raise ValidationError(label, None, None, str(exc).splitlines()[0]) from None
+    if spec.format == "csv" and not spec.loader:
+        raise_first_reject(con, rejects, label)
+    check_table(con, target, spec, label, codes)
+    (rows,) = con.execute(f"select count(*) from {target}").fetchone() or (0,)
+    return int(rows)
+
+
+def _record(con: duckdb.DuckDBPyConnection, source: Source, done: list[ImportedFile]) -> None:
+    now = datetime.now(UTC).replace(tzinfo=None)
+    con.execute(f"delete from {CATALOG_SCHEMA}.catalog where source_id = ?", [source.id])
+    con.execute(f"delete from {CATALOG_SCHEMA}.columns where source_id = ?", [source.id])
+    con.execute(f"delete from {CATALOG_SCHEMA}.notes where source_id = ?", [source.id])
+    con.executemany(
+        f"insert into {CATALOG_SCHEMA}.catalog values (?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            [source.id, source.version, f.file, f"{source.id}.{f.table}", f.sha256,
+             source.file(f.file).sha256, f.rows, now]
+            for f in done
+        ],
+    )
+    cols = []
+    for spec in source.files:
+        for c in spec.columns:
+            cols.append([source.id, f"{source.id}.{spec.table}", c.canonical, c.name, c.type, c.code, c.description])
+    if cols:
+        con.executemany(f"insert into {CATALOG_SCHEMA}.columns values (?, ?, ?, ?, ?, ?, ?)", cols)
+    notes = [[source.id, None, n] for n in source.notes]
+    notes += [[source.id, spec.name, n] for spec in source.files for n in spec.notes]
+    notes += [
+        [source.id, f.file, f"file sha256 {f.sha256} differs from the definition's"]
+        for f in done if not f.checksum_ok
+    ]
+    if notes:
+        con.executemany(f"insert into {CATALOG_SCHEMA}.notes values (?, ?, ?)", notes)
+
+
+def import_source(
+    con: duckdb.DuckDBPyConnection,
+    source: Source,
+    mirror: Path,
+    codes: dict[str, set] | None = None,
+    on_file: Callable[[str], None] | None = None,
+) -> list[ImportedFile]:
+    """Import every file of ``source`` atomically: all tables and catalog rows, or nothing.
+
+    Raises
+    ------
+    ValidationError
+        A file breaks its definition; the store is left as it was.
+    """
+    folder = mirror / source.id
+    if not folder.is_dir():
+        raise SourceError(f"source {source.id} is not in the mirror {mirror}")
+    if codes is None:
+        codes = known_codes(con)
+    done: list[ImportedFile] = []
+    con.execute("begin transaction")
+    try:
+        con.execute(f"create schema if not exists {quote_ident(source.id)}")
+        for spec in source.files:
+            path = folder / spec.name
+            rows = _load_file(con, source, spec, path, codes)
+            digest = sha256_of(path)
+            done.append(ImportedFile(source.id, spec.name, spec.table, rows, digest, digest == spec.sha256))
+            if on_file:
+                on_file(spec.name)
+        _record(con, source, done)
+        con.execute("commit")
+    except BaseException:
+        con.execute("rollback")
+        raise
+    return done
+
+
+def import_all(
+    con: duckdb.DuckDBPyConnection,
+    mirror: Path,
+    ids: Iterable[str] | None = None,
+    progress: Callable[[Source, int], None] | None = None,
+) -> list[ImportedFile]:
+    """Import the given sources (all by default), state systems first; stop at the first error."""
+    out: list[ImportedFile] = []
+    for source in import_order(ids):
+        codes = known_codes(con) if source.kind != "states" else {}
+        out.extend(import_source(con, source, mirror, codes))
+        if progress:
+            progress(source, len(source.files))
+    return out
