@@ -32,8 +32,20 @@ def register(name: str) -> Callable[[Loader], Loader]:
     return wrap
 
 
+def _discover() -> None:
+    import importlib
+    import pkgutil
+
+    from detente.sources import special
+
+    for info in pkgutil.iter_modules(special.__path__):
+        importlib.import_module(f"detente.sources.special.{info.name}")
+
+
 def get(name: str) -> Loader:
     """Return the loader called ``name``."""
+    if name not in _LOADERS:
+        _discover()
     if name not in _LOADERS:
         raise SourceError(f"unknown loader {name!r}; known: {sorted(_LOADERS)}")
     return _LOADERS[name]

@@ -1,0 +1,1 @@
+"""Special loaders, one module per source that needs one; each registers with ``loaders.register``."""
