@@ -50,7 +50,7 @@ def main() -> None:
     try:
         app()
     except DetenteError as exc:
-        Console(stderr=True).print(f"[bold red]error:[/] {exc}", markup=True, highlight=False)
+        Console(stderr=True).print(f"error: {exc}", style="bold red", markup=False, highlight=False)
         raise SystemExit(1) from None
 
 

@@ -122,7 +122,7 @@ class Source:
     def citation_text(self) -> str:
         """Return a one-line plain-text citation built from the BibTeX entry."""
         fields = dict(re.findall(r"(\w+)\s*=\s*[{\"](.+?)[}\"]\s*,?\s*$", self.citation, re.M))
-        author = fields.get("author", self.producer).replace(" and ", "; ")
+        author = fields.get("author", self.producer).replace(" and ", "; ").replace("{", "").replace("}", "")
         year = fields.get("year", "")
         title = fields.get("title", self.title).replace("{", "").replace("}", "")
         venue = fields.get("journal") or fields.get("publisher") or fields.get("howpublished", "")

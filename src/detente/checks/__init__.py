@@ -1,0 +1,1 @@
+"""Pre-flight checks of the services the test suite needs."""

@@ -1,0 +1,189 @@
+"""Damaged copies of real mirror files: each import fails naming file, line and column, and
+leaves the store exactly as it was."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from detente.exceptions import ValidationError
+from detente.store import connect
+from detente.store.importer import import_all
+
+Damage = Callable[[bytes], bytes]
+
+
+def _lines(raw: bytes) -> list[bytes]:
+    return raw.split(b"\n")
+
+
+def _field_index(raw: bytes, column: bytes) -> int:
+    return _lines(raw)[0].split(b",").index(column)
+
+
+def _set_field(raw: bytes, line: int, column: bytes, value: bytes) -> bytes:
+    lines = _lines(raw)
+    idx = _field_index(raw, column)
+    fields = lines[line - 1].split(b",")
+    fields[idx] = value
+    lines[line - 1] = b",".join(fields)
+    return b"\n".join(lines)
+
+
+def truncated_row(raw: bytes) -> bytes:
+    lines = _lines(raw)
+    lines[11] = b",".join(lines[11].split(b",")[:3])
+    return b"\n".join(lines)
+
+
+def wrong_delimiter(raw: bytes) -> bytes:
+    return raw.replace(b",", b";")
+
+
+def text_in_numeric(raw: bytes) -> bytes:
+    return _set_field(raw, 10, b"ccode", b"abc")
+
+
+def duplicated_key(raw: bytes) -> bytes:
+    lines = _lines(raw)
+    return b"\n".join([*lines[:10], lines[9], *lines[10:]])
+
+
+def impossible_date(raw: bytes) -> bytes:
+    return _set_field(raw, 10, b"start", b"2001-02-30")
+
+
+def non_utf8(raw: bytes) -> bytes:
+    return _set_field(raw, 10, b"cw_name", b"Bad\xff\xfeName")
+
+
+def empty_file(raw: bytes) -> bytes:
+    return b""
+
+
+def missing_column(raw: bytes) -> bytes:
+    idx = _field_index(raw, b"cw_abb")
+    out = []
+    for line in _lines(raw):
+        fields = line.split(b",")
+        if len(fields) > idx:
+            del fields[idx]
+        out.append(b",".join(fields))
+    return b"\n".join(out)
+
+
+def unknown_code(raw: bytes) -> bytes:
+    return _set_field(raw, 10, b"ccode", b"3")
+
+
+# (source, file, damage, expected line, expected column)
+IMPORTED = ["cow_state_system", "gw_state_system"]  # TEMP
+
+CASES = [
+    ("cow_state_system", "cw_system_isard.csv", truncated_row, 12, None),
+    ("cow_state_system", "cw_system_isard.csv", wrong_delimiter, 1, None),
+    ("cow_state_system", "cw_system_isard.csv", text_in_numeric, 10, "ccode"),
+    ("cow_state_system", "cw_system_isard.csv", duplicated_key, 11, "ccode,start"),
+    ("cow_state_system", "cw_system_isard.csv", impossible_date, 10, "start"),
+    ("cow_state_system", "cw_system_isard.csv", non_utf8, 10, None),
+    ("cow_state_system", "cw_system_isard.csv", empty_file, None, None),
+    ("cow_state_system", "cw_system_isard.csv", missing_column, 1, "cw_abb"),
+    ("cow_nmc", "cow_nmc_v7_0.csv", unknown_code, 10, "ccode"),
+]
+
+
+@pytest.fixture(scope="module")
+def good_store(tmp_path_factory: pytest.TempPathFactory, mirror: Path) -> Path:
+    path = tmp_path_factory.mktemp("bad") / "store.duckdb"
+    con = connect(path)
+    import_all(con, mirror, IMPORTED)
+    con.close()
+    return path
+
+
+def _snapshot(store: Path) -> tuple:
+    con = connect(store, read_only=True)
+    try:
+        catalog = con.execute("select * from detente.catalog order by all").fetchall()
+        counts = con.execute(
+            "select schema_name, table_name, column_count from duckdb_tables() order by all"
+        ).fetchall()
+        tables = [
+            (s, t, con.execute(f'select count(*), hash(list(x)) from (select * from "{s}"."{t}") x').fetchone())
+            for s, t in con.execute(
+                "select schema_name, table_name from duckdb_tables() where schema_name <> 'detente'"
+            ).fetchall()
+        ]
+        return catalog, counts, tables
+    finally:
+        con.close()
+
+
+def _damaged_mirror(tmp: Path, mirror: Path, source: str, file: str, damage: Damage) -> Path:
+    root = tmp / "mirror"
+    shutil.copytree(mirror / source, root / source)
+    target = root / source / file
+    target.write_bytes(damage(target.read_bytes()))
+    return root
+
+
+@pytest.mark.parametrize(("source", "file", "damage", "line", "column"), CASES, ids=[c[2].__name__ for c in CASES])
+def test_damaged_file_fails_cleanly(tmp_path, mirror, good_store, source, file, damage, line, column) -> None:
+    before = _snapshot(good_store)
+    root = _damaged_mirror(tmp_path, mirror, source, file, damage)
+    con = connect(good_store)
+    try:
+        with pytest.raises(ValidationError) as info:
+            import_all(con, root, [source])
+    finally:
+        con.close()
+    err = info.value
+    assert err.file == f"{source}/{file}"
+    assert err.row == line
+    if column is not None:
+        assert err.column == column
+    assert file in str(err)
+    assert _snapshot(good_store) == before
+
+
+def test_cli_import_of_damaged_file_exits_nonzero_and_names_the_place(tmp_path, mirror, good_store) -> None:
+    before = _snapshot(good_store)
+    root = _damaged_mirror(tmp_path, mirror, "cow_state_system", "cw_system_isard.csv", text_in_numeric)
+    proc = subprocess.run(
+        [sys.executable, "-m", "detente.cli.main", "data", "import", "cow_state_system",
+         "--mirror", str(root), "--store", str(good_store)],
+        capture_output=True, text=True, check=False,
+    )
+    assert proc.returncode == 1
+    assert "cow_state_system/cw_system_isard.csv" in proc.stderr
+    assert "line 10" in proc.stderr and "'ccode'" in proc.stderr
+    assert _snapshot(good_store) == before
+
+
+def test_verify_fails_on_checksum_mismatch(tmp_path, mirror) -> None:
+    root = _damaged_mirror(tmp_path, mirror, "cow_state_system", "cow_majors_v2016.csv", lambda b: b + b"\n")
+    proc = subprocess.run(
+        [sys.executable, "-m", "detente.cli.main", "data", "verify", "cow_state_system", "--mirror", str(root)],
+        capture_output=True, text=True, check=False,
+    )
+    assert proc.returncode == 1
+    assert "cow_state_system/cow_majors_v2016.csv" in proc.stderr
+
+
+def test_reimport_is_idempotent(good_store, mirror) -> None:
+    con = connect(good_store)
+    try:
+        import_all(con, mirror, ["cow_state_system"])
+        rows = con.execute(
+            "select file, rows from detente.catalog where source_id = 'cow_state_system' order by file"
+        ).fetchall()
+        (n,) = con.execute("select count(*) from cow_state_system.cow_states_v2016").fetchone()
+    finally:
+        con.close()
+    assert rows == [("cow_majors_v2016.csv", 14), ("cow_states_v2016.csv", 243), ("cw_system_isard.csv", 243)]
+    assert n == 243
