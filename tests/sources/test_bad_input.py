@@ -109,14 +109,14 @@ def good_store(tmp_path_factory: pytest.TempPathFactory, mirror: Path) -> Path:
 def _snapshot(store: Path) -> tuple:
     con = connect(store, read_only=True)
     try:
-        catalog = con.execute("select * from detente.catalog order by all").fetchall()
+        catalog = con.execute("select * from meta.catalog order by all").fetchall()
         counts = con.execute(
             "select schema_name, table_name, column_count from duckdb_tables() order by all"
         ).fetchall()
         tables = [
             (s, t, con.execute(f'select count(*), hash(list(x)) from (select * from "{s}"."{t}") x').fetchone())
             for s, t in con.execute(
-                "select schema_name, table_name from duckdb_tables() where schema_name <> 'detente'"
+                "select schema_name, table_name from duckdb_tables() where schema_name <> 'meta'"
             ).fetchall()
         ]
         return catalog, counts, tables
@@ -180,7 +180,7 @@ def test_reimport_is_idempotent(good_store, mirror) -> None:
     try:
         import_all(con, mirror, ["cow_state_system"])
         rows = con.execute(
-            "select file, rows from detente.catalog where source_id = 'cow_state_system' order by file"
+            "select file, rows from meta.catalog where source_id = 'cow_state_system' order by file"
         ).fetchall()
         (n,) = con.execute("select count(*) from cow_state_system.cow_states_v2016").fetchone()
     finally:

@@ -49,7 +49,7 @@ def test_definition_lists_every_file_with_checksum_and_rows(mirror: Path, source
 def test_store_holds_every_file_with_its_row_count(store) -> None:
     catalog = {
         (sid, f): rows
-        for sid, f, rows in store.execute("select source_id, file, rows from detente.catalog").fetchall()
+        for sid, f, rows in store.execute("select source_id, file, rows from meta.catalog").fetchall()
     }
     for source in all_sources().values():
         for spec in source.files:

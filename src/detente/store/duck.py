@@ -11,7 +11,7 @@ from detente.exceptions import StoreError
 if TYPE_CHECKING:
     import duckdb
 
-CATALOG_SCHEMA = "detente"
+CATALOG_SCHEMA = "meta"
 
 _CATALOG_DDL = f"""
 CREATE SCHEMA IF NOT EXISTS {CATALOG_SCHEMA};
@@ -56,7 +56,7 @@ def connect(path: str | Path | None = None, *, read_only: bool = False) -> duckd
     Examples
     --------
     >>> con = connect(":memory:")
-    >>> con.sql("select count(*) from detente.catalog").fetchone()
+    >>> con.sql("select count(*) from meta.catalog").fetchone()
     (0,)
     """
     import duckdb
