@@ -185,7 +185,7 @@ class Resolution:
         excluded_rows = set(self.excluded["position"]) if "position" in self.excluded else set()
         for pos in excluded_rows:
             status.iloc[pos] = "excluded"
-        return pd.DataFrame({"value": self.values, "code": self.codes.to_numpy(), "status": status.to_numpy()})
+        return pd.DataFrame({"value": self.values, "code": self.codes.array, "status": status.to_numpy()})
 
     def __len__(self) -> int:
         return len(self.codes)
