@@ -9,6 +9,7 @@ from typing import Annotated
 
 import typer
 
+
 class OutFormat(StrEnum):
     table = "table"
     json = "json"
