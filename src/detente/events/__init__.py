@@ -1,0 +1,1 @@
+"""CAMEO event data: read GDELT and ICEWS files, store them canonically, aggregate to dyad-periods."""

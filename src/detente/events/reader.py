@@ -1,0 +1,292 @@
+"""Find event files, open them (plain, zipped, even truncated zips), recognise and parse them.
+
+Parsing keeps every needed field as text so that one bad value never stops a file: values are
+checked afterwards, row by row, in :mod:`detente.events.canonical`. Each parsed row carries its
+line number in the file so a bad row can be reported by file and line.
+"""
+
+from __future__ import annotations
+
+import glob
+import io
+import struct
+import zipfile
+import zlib
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+
+from detente.events.layouts import LAYOUTS, Detected, Layout, detect
+from detente.exceptions import EventsError
+
+#: The layout of a file that matches none (its rows are all reported).
+UNKNOWN = Layout("unknown", "events", (), (0,), {})
+
+#: File names a directory scan never treats as data.
+_SKIP_SUFFIXES = {".md", ".json", ".txt.sha256", ".sha256", ".pdf", ".html", ".py"}
+
+
+@dataclass(frozen=True)
+class BadRow:
+    """One rejected row (or file): where it is and why.
+
+    Attributes
+    ----------
+    file : str
+        The file name as given (zip members as ``archive.zip:member``).
+    line : int or None
+        1-based line in the file (a header is line 1); None when the whole file is unusable.
+    reason : str
+        What is wrong.
+    """
+
+    file: str
+    line: int | None
+    reason: str
+
+    def __str__(self) -> str:
+        where = self.file if self.line is None else f"{self.file}:{self.line}"
+        return f"{where}: {self.reason}"
+
+
+@dataclass
+class Parsed:
+    """The rows of one file: the needed fields as text plus ``line``, and the rows rejected."""
+
+    file: str
+    layout: Layout
+    table: pa.Table
+    bad: list[BadRow] = field(default_factory=list)
+    rows_read: int = 0
+
+
+def expand(inputs: list[str | Path]) -> list[Path]:
+    """Expand files, directories (recursively) and glob patterns to a sorted list of files.
+
+    Raises
+    ------
+    EventsError
+        When an input matches nothing.
+    """
+    found: list[Path] = []
+    for item in inputs:
+        text = str(item)
+        if any(ch in text for ch in "*?["):
+            matches = [Path(p) for p in sorted(glob.glob(text, recursive=True))]
+            files = [p for p in matches if p.is_file()]
+        elif Path(text).is_dir():
+            files = sorted(
+                p
+                for p in Path(text).rglob("*")
+                if p.is_file()
+                and not p.name.startswith(".")
+                and p.suffix.lower() not in _SKIP_SUFFIXES
+                and not any(part.startswith(".") for part in p.relative_to(text).parts)
+            )
+        elif Path(text).is_file():
+            files = [Path(text)]
+        else:
+            raise EventsError(f"no such file or directory: {text}")
+        if not files:
+            raise EventsError(f"{text} matches no file")
+        found.extend(files)
+    seen: set[Path] = set()
+    return [p for p in found if not (p in seen or seen.add(p))]
+
+
+def _salvage_zip(data: bytes) -> tuple[bytes, str]:
+    """Inflate what can be read of a damaged single-member zip, from its local header on."""
+    if len(data) < 30 or data[:4] != b"PK\x03\x04":
+        return b"", "not a zip file"
+    method, = struct.unpack("<H", data[8:10])
+    name_len, extra_len = struct.unpack("<HH", data[26:30])
+    start = 30 + name_len + extra_len
+    if method == 0:
+        return data[start:], "truncated zip"
+    if method != 8:
+        return b"", f"truncated zip with unsupported compression method {method}"
+    inflater = zlib.decompressobj(-15)
+    try:
+        out = inflater.decompress(data[start:])
+    except zlib.error:
+        out = b""
+    return out, "truncated zip"
+
+
+def open_members(path: Path) -> Iterator[tuple[str, bytes | Path, str | None]]:
+    """Yield ``(display name, content, damage)`` for a file or each member of a zip.
+
+    ``content`` is the path itself for plain files (pyarrow memory-maps it) and the inflated bytes
+    for zip members. ``damage`` describes a truncated or corrupt archive; the content is then what
+    could be recovered, cut after its last complete line.
+    """
+    if path.suffix.lower() != ".zip":
+        yield str(path), path, None
+        return
+    try:
+        with zipfile.ZipFile(path) as archive:
+            members = [m for m in archive.infolist() if not m.is_dir()]
+            for member in members:
+                try:
+                    data = archive.read(member)
+                except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
+                    yield f"{path}:{member.filename}", b"", f"corrupt zip member ({exc})"
+                    continue
+                yield f"{path}:{member.filename}", data, None
+        return
+    except zipfile.BadZipFile:
+        pass
+    data, damage = _salvage_zip(path.read_bytes())
+    cut = data.rfind(b"\n")
+    yield str(path), data[: cut + 1] if cut >= 0 else b"", damage
+
+
+def _first_line(content: bytes | Path) -> str:
+    if isinstance(content, Path):
+        with content.open("rb") as fh:
+            head = fh.read(1 << 16)
+    else:
+        head = content[: 1 << 16]
+    return head.split(b"\n", 1)[0].decode("utf-8", errors="replace")
+
+
+def _good_lines(n_good: int, bad_lines: list[int], first: int) -> np.ndarray:
+    """Line numbers of the kept rows, given the lines the parser rejected."""
+    total = n_good + len(bad_lines)
+    lines = np.arange(first, first + total, dtype=np.int64)
+    if bad_lines:
+        lines = lines[~np.isin(lines, np.asarray(bad_lines, dtype=np.int64))]
+    return lines[:n_good]
+
+
+def _read_text(
+    name: str, content: bytes | Path, form: Detected, *, strict: bool
+) -> tuple[pa.Table, list[BadRow]]:
+    layout = form.layout
+    names = list(layout.columns[: max(form.width, min(layout.widths))])
+    wanted = {canon: col for canon, col in layout.fields.items() if col in names}
+    bad: list[BadRow] = []
+    numbers: list[int | None] = []
+
+    def on_invalid(row: pacsv.InvalidRow) -> str:
+        numbers.append(row.number)
+        if strict:
+            return "error"
+        return "skip"
+
+    def parse(threads: bool) -> pa.Table:
+        source = pa.memory_map(str(content)) if isinstance(content, Path) else io.BytesIO(content)
+        return pacsv.read_csv(
+            source,
+            read_options=pacsv.ReadOptions(
+                column_names=names,
+                skip_rows=1 if form.header else 0,
+                use_threads=threads,
+                block_size=1 << 24,
+            ),
+            parse_options=pacsv.ParseOptions(
+                delimiter=form.delimiter,
+                quote_char='"' if form.quoted else False,
+                invalid_row_handler=on_invalid,
+                ignore_empty_lines=False,
+            ),
+            convert_options=pacsv.ConvertOptions(
+                include_columns=list(wanted.values()),
+                column_types=dict.fromkeys(wanted.values(), pa.string()),
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+            ),
+        )
+
+    try:
+        table = parse(threads=True)
+        if numbers and any(n is None for n in numbers):
+            # The multi-threaded parser cannot number rejected rows: re-read this file alone.
+            numbers.clear()
+            table = parse(threads=False)
+    except pa.ArrowInvalid as exc:
+        if strict and numbers:
+            raise EventsError(f"{name}: line {numbers[0]}: wrong number of fields ({exc})") from None
+        raise EventsError(f"{name}: cannot be parsed as {layout.name}: {exc}") from None
+    for number in numbers:
+        bad.append(BadRow(name, number, f"wrong number of fields for {layout.name}"))
+    first = 2 if form.header else 1
+    lines = _good_lines(table.num_rows, [n for n in numbers if n is not None], first)
+    table = table.rename_columns([{v: k for k, v in wanted.items()}[c] for c in table.column_names])
+    table = table.append_column("line", pa.array(lines, pa.int64()))
+    return table, bad
+
+
+def _read_parquet(name: str, path: Path) -> tuple[Layout, pa.Table]:
+    schema = pq.read_schema(path)
+    columns = [c.lower() for c in schema.names]
+    for layout in LAYOUTS.values():
+        needed = [c for c in layout.fields.values()]
+        if all(c.lower() in columns for c in needed):
+            actual = {c.lower(): c for c in schema.names}
+            cols = [actual[c.lower()] for c in needed]
+            table = pq.read_table(path, columns=cols)
+            arrays = [pc_cast_string(table[c]) for c in cols]
+            out = pa.table(arrays, names=list(layout.fields))
+            lines = np.arange(1, out.num_rows + 1, dtype=np.int64)
+            return layout, out.append_column("line", pa.array(lines))
+    raise EventsError(f"{name}: a Parquet file without the columns of any known event layout")
+
+
+def pc_cast_string(column: pa.ChunkedArray) -> pa.ChunkedArray:
+    """Cast a column to text the way the text reader sees it (nulls as empty strings)."""
+    import pyarrow.compute as pc
+
+    if pa.types.is_dictionary(column.type):
+        column = column.cast(column.type.value_type)
+    return pc.fill_null(pc.cast(column, pa.string()), "")
+
+
+def read_file(path: Path, *, strict: bool = False) -> Iterator[Parsed]:
+    """Parse one file (each member of a zip) and yield its rows with their line numbers.
+
+    Parameters
+    ----------
+    path : Path
+        A native or re-saved event/mention file, a zip of them, or a Parquet file with the
+        official column names.
+    strict : bool
+        Raise :class:`EventsError` at the first bad row instead of skipping it.
+    """
+    if path.suffix.lower() == ".parquet":
+        layout, table = _read_parquet(str(path), path)
+        yield Parsed(str(path), layout, table, [], table.num_rows)
+        return
+    for name, content, damage in open_members(path):
+        bad: list[BadRow] = []
+        if damage is not None:
+            lines = 0 if isinstance(content, Path) else content.count(b"\n")
+            problem = BadRow(name, lines + 1, f"{damage}: the file ends here")
+            if strict:
+                raise EventsError(str(problem))
+            bad.append(problem)
+        first = _first_line(content)
+        if not first.strip():
+            if damage is None:
+                bad.append(BadRow(name, None, "empty file"))
+            yield Parsed(name, UNKNOWN, _empty(UNKNOWN), bad, 0)
+            continue
+        form = detect(first)
+        if form is None:
+            problem = BadRow(name, 1, "not a known event layout (GDELT 1.0, GDELT 2.0, mentions, ICEWS)")
+            if strict:
+                raise EventsError(str(problem))
+            yield Parsed(name, UNKNOWN, _empty(UNKNOWN), [*bad, problem], 0)
+            continue
+        table, rejected = _read_text(name, content, form, strict=strict)
+        yield Parsed(name, form.layout, table, bad + rejected, table.num_rows + len(rejected))
+
+
+def _empty(layout: Layout) -> pa.Table:
+    fields = [pa.field(k, pa.string()) for k in layout.fields]
+    return pa.schema([*fields, pa.field("line", pa.int64())]).empty_table()
