@@ -150,14 +150,12 @@ class _Writer:
         """Rename every written file into its partition under ``final``."""
         if not self.tmp.exists():
             return
-        n = 0
-        for path in sorted(self.tmp.rglob("*.parquet")):
+        for n, path in enumerate(sorted(self.tmp.rglob("*.parquet"))):
             rel = path.relative_to(self.tmp)
             partition = Path(*rel.parts[1:-1])  # drop the flush folder
             dest = final / partition
             dest.mkdir(parents=True, exist_ok=True)
             os.replace(path, dest / f"part-{import_id}-{n:05d}.parquet")
-            n += 1
 
 
 def _sql_path(path: Path) -> str:
@@ -284,3 +282,19 @@ def _check(con, parsed: Parsed, goldstein: str, strict: bool, report: ImportRepo
             parsed.file, parsed.layout.name, parsed.rows_read, checked.num_rows, len(parsed.bad) + n_bad
         )
     )
+
+
+def read_events(store: str | Path, table: str = EVENTS_DIR):
+    """Open a store's events (or ``table="mentions"``) as a DuckDB relation.
+
+    Examples
+    --------
+    >>> read_events("store").filter("source_cow = 372").count("*")     # doctest: +SKIP
+    """
+    import duckdb
+
+    root = Path(store) / table
+    if not any(root.glob("year=*/month=*/*.parquet")):
+        raise EventsError(f"{store} holds no {table}")
+    glob = str(root / "year=*" / "month=*" / "*.parquet").replace("'", "''")
+    return duckdb.sql(f"SELECT * FROM read_parquet('{glob}', hive_partitioning = true)")

@@ -1,0 +1,342 @@
+"""Aggregate the canonical event store to dyad-periods or state-periods, with DuckDB or Spark.
+
+Both engines run the same query, built here from one :class:`Query`: filter, group by the unit's
+keys and the partition columns (``year``, ``month``, so the period costs nothing per row), count
+events per quad class and sum Goldstein weights; the period label and the ratios are formed on
+the small grouped result.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from detente.events.cameo import QUAD_NAMES
+from detente.events.store import EVENTS_DIR
+from detente.exceptions import EventsError
+
+UNITS = ("dyad-month", "dyad-year", "state-month", "state-year")
+MEASURES = ("count", "quad", "goldstein", "coop_share")
+KEYS = ("state", "cameo")
+SYSTEMS = ("cow", "gw")
+ENGINES = ("duckdb", "spark")
+
+#: Output columns per measure, in output order.
+MEASURE_COLUMNS = {
+    "count": ("events",),
+    "quad": tuple(QUAD_NAMES.values()),
+    "goldstein": ("goldstein_mean", "goldstein_sum"),
+    "coop_share": ("coop_share",),
+}
+
+
+@dataclass(frozen=True)
+class Query:
+    """One aggregation request (see :func:`aggregate` for the meaning of each field)."""
+
+    by: str = "dyad-month"
+    measures: tuple[str, ...] = MEASURES
+    keys: str = "state"
+    system: str = "cow"
+    role: str = "source"
+    weight: str | None = None
+    source_types: tuple[str, ...] = ()
+    target_types: tuple[str, ...] = ()
+    roots: tuple[int, ...] = ()
+    start: dt.date | None = None
+    end: dt.date | None = None
+    countries: tuple[str | int, ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.by not in UNITS:
+            raise EventsError(f"--by must be one of {', '.join(UNITS)}, not {self.by!r}")
+        bad = [m for m in self.measures if m not in MEASURES]
+        if bad or not self.measures:
+            raise EventsError(f"unknown measures {bad}: choose from {', '.join(MEASURES)}")
+        if self.keys not in KEYS:
+            raise EventsError(f"--keys must be state or cameo, not {self.keys!r}")
+        if self.system not in SYSTEMS:
+            raise EventsError(f"system must be cow or gw, not {self.system!r}")
+        if self.role not in ("source", "target"):
+            raise EventsError(f"role must be source or target, not {self.role!r}")
+        if self.weight not in (None, "mentions"):
+            raise EventsError(f"weight must be None or 'mentions', not {self.weight!r}")
+        if any(not 1 <= int(r) <= 20 for r in self.roots):
+            raise EventsError(f"CAMEO roots must be 1..20, got {list(self.roots)}")
+        if self.start and self.end and self.start > self.end:
+            raise EventsError(f"start {self.start} is after end {self.end}")
+
+    @property
+    def dyadic(self) -> bool:
+        return self.by.startswith("dyad")
+
+    @property
+    def monthly(self) -> bool:
+        return self.by.endswith("month")
+
+    def key_column(self, side: str) -> str:
+        """The stored column holding one side's key."""
+        return f"{side}_actor" if self.keys == "cameo" else f"{side}_{self.system}"
+
+    @property
+    def key_names(self) -> tuple[str, ...]:
+        """The output key columns before ``period``."""
+        return ("source", "target") if self.dyadic else (self.role,)
+
+    @property
+    def columns(self) -> list[str]:
+        """Every output column, in order."""
+        out = [*self.key_names, "period"]
+        for m in MEASURES:
+            if m in self.measures:
+                out.extend(MEASURE_COLUMNS[m])
+        return out
+
+    def typed_countries(self) -> list[str | int]:
+        if self.keys == "cameo":
+            return [str(c) for c in self.countries]
+        try:
+            return [int(c) for c in self.countries]
+        except ValueError as exc:
+            raise EventsError(
+                f"with --keys state, countries are {self.system} state codes: {exc}"
+            ) from None
+
+
+def _sql_list(values: Sequence[str | int]) -> str:
+    return ", ".join(str(v) if isinstance(v, int) else "'" + str(v).replace("'", "''") + "'" for v in values)
+
+
+def where_sql(q: Query) -> str:
+    """The SQL filter of a query (shared by the DuckDB engine and tests)."""
+    parts = []
+    for side in q.key_names:
+        parts.append(f"{q.key_column(side)} IS NOT NULL")
+    if q.source_types:
+        parts.append(f"source_type IN ({_sql_list(q.source_types)})")
+    if q.target_types:
+        parts.append(f"target_type IN ({_sql_list(q.target_types)})")
+    if q.roots:
+        parts.append(f"root_code IN ({_sql_list([int(r) for r in q.roots])})")
+    if q.start:
+        parts.append(f"year >= {q.start.year} AND date >= DATE '{q.start.isoformat()}'")
+    if q.end:
+        parts.append(f"year <= {q.end.year} AND date <= DATE '{q.end.isoformat()}'")
+    if q.countries:
+        values = _sql_list(q.typed_countries())
+        parts.append(
+            f"({q.key_column('source')} IN ({values}) OR {q.key_column('target')} IN ({values}))"
+        )
+    return " AND ".join(parts) if parts else "TRUE"
+
+
+def duckdb_sql(q: Query, source: str) -> str:
+    """The DuckDB query for ``q`` reading the canonical events from ``source`` (a table expression)."""
+    keys = [f"{q.key_column(side)} AS {name}" for side, name in zip(
+        ("source", "target") if q.dyadic else (q.role,), q.key_names, strict=True)]
+    period_cols = "year, month" if q.monthly else "year"
+    w = "mentions" if q.weight else None
+    count = "sum(mentions)" if w else "count(*)"
+    quads = [
+        (f"sum(mentions) FILTER (WHERE quad_class = {k})" if w else f"count(*) FILTER (WHERE quad_class = {k})")
+        + f" AS q{k}"
+        for k in QUAD_NAMES
+    ]
+    gsum = "sum(goldstein * mentions)" if w else "sum(goldstein)"
+    inner = f"""
+        SELECT {', '.join(keys)}, {period_cols}, {count} AS n, {', '.join(quads)}, {gsum} AS gsum
+        FROM {source}
+        WHERE {where_sql(q)}
+        GROUP BY ALL
+    """
+    period = "printf('%04d-%02d', year, month)" if q.monthly else "printf('%04d', year)"
+    outs = [*q.key_names, f"{period} AS period"]
+    if "count" in q.measures:
+        outs.append("n::BIGINT AS events")
+    if "quad" in q.measures:
+        outs.extend(f"coalesce(q{k}, 0)::BIGINT AS {name}" for k, name in QUAD_NAMES.items())
+    if "goldstein" in q.measures:
+        outs.extend(["gsum / n AS goldstein_mean", "gsum AS goldstein_sum"])
+    if "coop_share" in q.measures:
+        outs.append("(coalesce(q1, 0) + coalesce(q2, 0)) / n AS coop_share")
+    order = ", ".join([*q.key_names, "period"])
+    return f"SELECT {', '.join(outs)} FROM ({inner}) ORDER BY {order}"
+
+
+def events_glob(store: str | Path) -> str:
+    """The Parquet glob of a store's events; raises when the store has none."""
+    root = Path(store) / EVENTS_DIR
+    if not any(root.glob("year=*/month=*/*.parquet")):
+        raise EventsError(f"{store} is not an event store with events (no {EVENTS_DIR}/year=*/month=*/*.parquet)")
+    return str(root / "year=*" / "month=*" / "*.parquet")
+
+
+def _duckdb(
+    store: str | Path,
+    q: Query,
+    *,
+    memory_limit: str | None,
+    temp_directory: str | Path | None,
+    threads: int | None,
+    config: dict | None,
+) -> pd.DataFrame:
+    import duckdb
+
+    settings: dict[str, object] = {"preserve_insertion_order": False}
+    if memory_limit:
+        settings["memory_limit"] = memory_limit
+    if temp_directory:
+        settings["temp_directory"] = str(temp_directory)
+    if threads:
+        settings["threads"] = int(threads)
+    settings.update(config or {})
+    con = duckdb.connect(config={k: v for k, v in settings.items()})
+    try:
+        path = events_glob(store).replace("'", "''")
+        source = f"read_parquet('{path}', hive_partitioning = true)"
+        return con.sql(duckdb_sql(q, source)).df()
+    except duckdb.OutOfMemoryException as exc:
+        raise EventsError(f"DuckDB ran out of memory under its limit ({memory_limit}): {exc}") from exc
+    finally:
+        con.close()
+
+
+def _finish(frame: pd.DataFrame, q: Query) -> pd.DataFrame:
+    frame = frame[q.columns].reset_index(drop=True)
+    for col in q.key_names:
+        if q.keys == "state":
+            frame[col] = frame[col].astype("int64")
+    frame.attrs.update({"unit": q.by, "keys": q.keys, "system": q.system if q.keys == "state" else "cameo"})
+    return frame
+
+
+def write_result(frame: pd.DataFrame, output: str | Path) -> Path:
+    """Write an aggregate to ``.csv`` or ``.parquet`` (by suffix)."""
+    path = Path(output)
+    suffix = path.suffix.lower()
+    if suffix not in (".csv", ".parquet"):
+        raise EventsError(f"--output must end in .csv or .parquet, not {path.name}")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    if suffix == ".csv":
+        frame.to_csv(tmp, index=False)
+    else:
+        frame.to_parquet(tmp, index=False)
+    tmp.replace(path)
+    return path
+
+
+def aggregate(
+    store: str | Path,
+    *,
+    by: str = "dyad-month",
+    measures: Sequence[str] = MEASURES,
+    keys: str = "state",
+    system: str = "cow",
+    role: str = "source",
+    weight: str | None = None,
+    source_types: Sequence[str] = (),
+    target_types: Sequence[str] = (),
+    roots: Sequence[int] = (),
+    start: dt.date | str | None = None,
+    end: dt.date | str | None = None,
+    countries: Sequence[str | int] = (),
+    engine: str = "duckdb",
+    master: str | None = None,
+    memory_limit: str | None = None,
+    temp_directory: str | Path | None = None,
+    threads: int | None = None,
+    duckdb_config: dict | None = None,
+    output: str | Path | None = None,
+) -> pd.DataFrame:
+    """Aggregate a canonical event store to dyad-periods or state-periods.
+
+    Parameters
+    ----------
+    store : path
+        An event store written by :func:`detente.events.import_events`.
+    by : {"dyad-month", "dyad-year", "state-month", "state-year"}
+        The unit. Dyads are directed (source acts on target); state units count the events in
+        which the state plays ``role``.
+    measures : sequence of {"count", "quad", "goldstein", "coop_share"}
+        ``events``; the four quad-class counts ``verbal_coop``, ``material_coop``,
+        ``verbal_conflict``, ``material_conflict``; ``goldstein_mean`` and ``goldstein_sum``;
+        ``coop_share`` = (verbal + material cooperation) / events.
+    keys : {"state", "cameo"}
+        State codes (``system``), or the actor codes exactly as in the files (CAMEO country or
+        known-group codes for GDELT, country names for ICEWS), international actors included.
+    system : {"cow", "gw"}
+        The state code system when ``keys="state"``.
+    role : {"source", "target"}
+        For state units: count the events the state initiates or receives.
+    weight : {None, "mentions"}
+        Weight each event by its number of mentions (ICEWS events weigh 1).
+    source_types, target_types : sequence of str
+        Keep events whose actors have these canonical types (``military``, ``government``, ...).
+    roots : sequence of int
+        Keep these CAMEO root codes (1-20).
+    start, end : date or ISO string, optional
+        Keep events in this date range (both days included).
+    countries : sequence
+        Keep events with one of these keys on either side.
+    engine : {"duckdb", "spark"}
+        DuckDB in this process (bounded memory, spills to disk), or Spark (``master`` URL,
+        default local mode on all cores).
+    memory_limit, temp_directory, threads, duckdb_config
+        DuckDB settings (e.g. ``memory_limit="500MB"``; spilled data goes to ``temp_directory``).
+    output : path, optional
+        Also write the result to ``.csv`` or ``.parquet``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``source``, ``target``, ``period`` (``YYYY-MM`` or ``YYYY``) then the measure columns,
+        sorted by key and period.
+
+    Examples
+    --------
+    >>> aggregate("store", by="dyad-year", source_types=["military"],
+    ...           target_types=["military"])                     # doctest: +SKIP
+    """
+    if engine not in ENGINES:
+        raise EventsError(f"--engine must be duckdb or spark, not {engine!r}")
+    q = Query(
+        by=by,
+        measures=tuple(measures),
+        keys=keys,
+        system=system,
+        role=role,
+        weight=weight,
+        source_types=tuple(source_types),
+        target_types=tuple(target_types),
+        roots=tuple(int(r) for r in roots),
+        start=_date(start),
+        end=_date(end),
+        countries=tuple(countries),
+    )
+    if engine == "duckdb":
+        frame = _duckdb(
+            store, q, memory_limit=memory_limit, temp_directory=temp_directory,
+            threads=threads, config=duckdb_config,
+        )  # fmt: skip
+    else:
+        from detente.events.spark import aggregate_spark
+
+        frame = aggregate_spark(store, q, master=master)
+    frame = _finish(frame, q)
+    if output is not None:
+        write_result(frame, output)
+    return frame
+
+
+def _date(value: dt.date | str | None) -> dt.date | None:
+    if value is None or isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value))
+    except ValueError:
+        raise EventsError(f"not an ISO date (YYYY-MM-DD): {value!r}") from None
