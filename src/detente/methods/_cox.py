@@ -14,7 +14,6 @@ step costs O(n p^2) and no n x p x p array is formed.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -253,7 +252,7 @@ class CoxPH(FittedModel):
         converged = False
         it = 0
         monotone = False
-        for it in range(1, maxiter + 1):  # noqa: B007 - the count is reported
+        for it in range(1, maxiter + 1):
             try:
                 step = np.linalg.solve(info, u)
             except np.linalg.LinAlgError as exc:

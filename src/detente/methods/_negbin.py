@@ -20,35 +20,55 @@ from detente.methods._glm import GLM
 __all__ = ["NegativeBinomial", "negbin", "theta_ml"]
 
 
-def theta_ml(y: np.ndarray, mu: np.ndarray, theta: float | None = None, maxiter: int = 100) -> tuple[float, float, bool]:
-    """ML estimate of theta given mu (Newton's method, as ``MASS::theta.ml``); returns
-    (theta, standard error, converged)."""
+def _theta_loglik(theta: float, y: np.ndarray, mu: np.ndarray) -> float:
+    return float(np.sum(
+        special.gammaln(theta + y) - special.gammaln(theta) + theta * np.log(theta)
+        - (theta + y) * np.log(theta + mu)
+    ))
+
+
+def _theta_score_info(theta: float, y: np.ndarray, mu: np.ndarray) -> tuple[float, float]:
+    score = np.sum(
+        special.digamma(theta + y) - special.digamma(theta) + np.log(theta) + 1
+        - np.log(theta + mu) - (y + theta) / (mu + theta)
+    )
+    info = np.sum(
+        -special.polygamma(1, theta + y) + special.polygamma(1, theta) - 1 / theta
+        + 2 / (mu + theta) - (y + theta) / (mu + theta) ** 2
+    )
+    return float(score), float(info)
+
+
+def theta_ml(y: np.ndarray, mu: np.ndarray, theta: float | None = None, maxiter: int = 200) -> tuple[float, float, bool]:
+    """ML estimate of theta given mu; returns (theta, standard error, converged).
+
+    The score and information are those of ``MASS::theta.ml`` (so ``SE.theta`` agrees), but the
+    Newton steps are taken on log(theta) with step-halving, which stays positive and does not
+    overshoot when theta is small (heavily overdispersed counts), where theta.ml can stall.
+    """
     n = len(y)
     if theta is None:
         theta = n / np.sum((y / mu - 1) ** 2)
-    theta = float(theta)
+    phi = float(np.log(theta))
+    ll = _theta_loglik(np.exp(phi), y, mu)
     for _ in range(maxiter):
-        score = np.sum(
-            special.digamma(theta + y) - special.digamma(theta) + np.log(theta) + 1
-            - np.log(theta + mu) - (y + theta) / (mu + theta)
-        )
-        info = np.sum(
-            -special.polygamma(1, theta + y) + special.polygamma(1, theta) - 1 / theta
-            + 2 / (mu + theta) - (y + theta) / (mu + theta) ** 2
-        )
-        step = score / info
-        new = theta + step
-        if new <= 0:  # keep theta positive, as a damped step
-            new = theta / 2
-        converged = abs(new - theta) <= 1e-12 * max(1.0, abs(theta))
-        theta = float(new)
-        if converged:
-            info = np.sum(
-                -special.polygamma(1, theta + y) + special.polygamma(1, theta) - 1 / theta
-                + 2 / (mu + theta) - (y + theta) / (mu + theta) ** 2
-            )
-            return theta, float(np.sqrt(1 / info)), True
-    return theta, float("nan"), False
+        th = np.exp(phi)
+        score, info = _theta_score_info(th, y, mu)
+        d1 = th * score  # dl/dphi
+        d2 = th * score - th**2 * info  # d2l/dphi2
+        step = -d1 / d2 if d2 < 0 else np.sign(d1) * 1.0
+        for _h in range(60):
+            new_ll = _theta_loglik(np.exp(phi + step), y, mu)
+            if np.isfinite(new_ll) and new_ll >= ll - 1e-12 * abs(ll):
+                break
+            step /= 2
+        phi += step
+        ll = new_ll
+        if abs(step) < 1e-13:
+            th = float(np.exp(phi))
+            info = _theta_score_info(th, y, mu)[1]
+            return th, float(np.sqrt(1 / info)) if info > 0 else float("nan"), True
+    return float(np.exp(phi)), float("nan"), False
 
 
 class NegativeBinomial(GLM):
@@ -80,7 +100,7 @@ class NegativeBinomial(GLM):
             new, se_theta, ok = theta_ml(y, mu, theta)
             if not ok:
                 raise ConvergenceError("negative binomial: the ML estimate of theta did not converge")
-            done = abs(new - theta) <= 1e-10 * theta
+            done = abs(new - theta) <= 1e-12 * theta
             theta = new
             if done and conv:
                 converged = True
