@@ -14,7 +14,6 @@ import pytest
 
 from detente.sources.definition import FileSpec, Source, get_source
 from detente.sources.reader import quote_ident
-from detente.sources.special.stata_stset import STSET
 
 SOURCES = [
     "democracy_isard",
@@ -69,8 +68,6 @@ FILE_IDS = [f"{s.id}/{f.table}" for s, f in FILES]
 def _raw_rows(mirror: Path, source: Source, spec: FileSpec) -> list[dict[str, str]]:
     with (mirror / source.id / spec.name).open(newline="", encoding=spec.encoding) as fh:
         rows = list(csv.DictReader(fh, delimiter=spec.delimiter, quotechar=spec.quote))
-    if spec.loader == "stata_stset":
-        rows = [{STSET.get(k, k): v for k, v in row.items()} for row in rows]
     return rows
 
 

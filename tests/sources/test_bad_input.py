@@ -49,6 +49,10 @@ def text_in_numeric(raw: bytes) -> bytes:
     return _set_field(raw, 10, b"ccode", b"abc")
 
 
+def fractional_integer(raw: bytes) -> bytes:
+    return _set_field(raw, 10, b"ccode", b"2.5")
+
+
 def duplicated_key(raw: bytes) -> bytes:
     lines = _lines(raw)
     return b"\n".join([*lines[:10], lines[9], *lines[10:]])
@@ -82,12 +86,13 @@ def unknown_code(raw: bytes) -> bytes:
 
 
 # (source, file, damage, expected line, expected column)
-IMPORTED = ["cow_state_system", "gw_state_system"]  # TEMP
+IMPORTED = ["cow_state_system", "gw_state_system", "cow_nmc"]
 
 CASES = [
     ("cow_state_system", "cw_system_isard.csv", truncated_row, 12, None),
     ("cow_state_system", "cw_system_isard.csv", wrong_delimiter, 1, None),
     ("cow_state_system", "cw_system_isard.csv", text_in_numeric, 10, "ccode"),
+    ("cow_state_system", "cw_system_isard.csv", fractional_integer, 10, "ccode"),
     ("cow_state_system", "cw_system_isard.csv", duplicated_key, 11, "ccode,start"),
     ("cow_state_system", "cw_system_isard.csv", impossible_date, 10, "start"),
     ("cow_state_system", "cw_system_isard.csv", non_utf8, 10, None),

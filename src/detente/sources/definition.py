@@ -17,7 +17,7 @@ from typing import Any
 from detente.exceptions import SourceError
 
 COLUMN_TYPES = ("integer", "double", "text", "date", "partial_date", "boolean")
-CODE_SYSTEMS = ("cow", "gw", "iso3", "iso2", "cameo", "name", "polity", "vdem", "mixed", "none")
+CODE_SYSTEMS = ("cow", "gw", "iso3", "iso2", "isonum", "cameo", "name", "polity", "vdem", "mixed", "none")
 FILE_FORMATS = ("csv", "parquet")
 
 
@@ -29,8 +29,10 @@ def snake_case(name: str) -> str:
     """
     name = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", name)
     name = re.sub(r"[^A-Za-z0-9_]", "_", name).lower()
+    # a leading underscore is kept: Stata's _t0 and a data column t0 must stay distinct
+    lead = "_" if name.startswith("_") else ""
     name = re.sub(r"_+", "_", name).strip("_")
-    return name or "column"
+    return (lead + name) if name else "column"
 
 
 def table_name(file_name: str) -> str:
@@ -120,20 +122,34 @@ class Source:
         raise SourceError(f"source {self.id} has no file {name!r}")
 
     def citation_text(self) -> str:
-        """Return a one-line plain-text citation built from the BibTeX entry."""
-        fields = dict(re.findall(r"(\w+)\s*=\s*[{\"](.+?)[}\"]\s*,?\s*$", self.citation, re.M))
-        author = fields.get("author", self.producer).replace(" and ", "; ").replace("{", "").replace("}", "")
+        """Return a plain-text citation built from the first BibTeX entry (all entries: see ``citation``)."""
+        entries = [e for e in re.split(r"\n(?=@)", self.citation.strip()) if e.strip()]
+        first = entries[0] if entries else ""
+        fields = {k.lower(): _latex_to_text(v) for k, v in re.findall(r"(\w+)\s*=\s*[{\"](.+?)[}\"]\s*,?\s*$", first, re.M)}
+        author = fields.get("author", self.producer).replace(" and ", "; ")
         year = fields.get("year", "")
-        title = fields.get("title", self.title).replace("{", "").replace("}", "")
+        title = fields.get("title", self.title)
         venue = fields.get("journal") or fields.get("publisher") or fields.get("howpublished", "")
         parts = [f"{author} ({year}). {title}."]
         if venue:
             parts.append(f" {venue}.")
         if fields.get("doi"):
             parts.append(f" doi:{fields['doi']}")
-        elif fields.get("url"):
+        elif fields.get("url") and fields["url"] not in venue:
             parts.append(f" {fields['url']}")
         return "".join(parts)
+
+
+_ACCENTS = {"'": "\u0301", "`": "\u0300", "^": "\u0302", '"': "\u0308", "~": "\u0303", "c": "\u0327"}
+
+
+def _latex_to_text(value: str) -> str:
+    """Turn BibTeX markup (braces, accents such as ``\\'e``) into plain Unicode text."""
+    import unicodedata
+
+    value = re.sub(r"\\([`'^\"~c])\{?([A-Za-z])\}?", lambda m: m.group(2) + _ACCENTS[m.group(1)], value)
+    value = value.replace("\\&", "&").replace("{", "").replace("}", "")
+    return unicodedata.normalize("NFC", value)
 
 
 def _column(name: str, raw: dict[str, Any], where: str) -> ColumnSpec:
@@ -165,6 +181,10 @@ def _file(raw: dict[str, Any], where: str) -> FileSpec:
     if fmt not in FILE_FORMATS:
         raise SourceError(f"{here}: unknown format {fmt!r}")
     known = {c.name for c in columns}
+    canon = [c.canonical for c in columns]
+    dupes = sorted({c for c in canon if canon.count(c) > 1})
+    if dupes:
+        raise SourceError(f"{here}: columns map to the same store name(s) {dupes}")
     unique = tuple(tuple(k) for k in raw.get("unique", []))
     for key in unique:
         missing = set(key) - known

@@ -15,7 +15,8 @@ if TYPE_CHECKING:
 
 #: DuckDB type used to read each definition type (dates are parsed after the read).
 READ_TYPES = {
-    "integer": "BIGINT",
+    # integers are read as DOUBLE so that 1.5 in an integer column is an error, not a rounding
+    "integer": "DOUBLE",
     "double": "DOUBLE",
     "text": "VARCHAR",
     "date": "VARCHAR",

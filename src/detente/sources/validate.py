@@ -50,6 +50,8 @@ def select_list(spec: FileSpec, *, strict: bool = True) -> str:
         dst = quote_ident(col.canonical)
         if col.type == "date":
             out.append(f"{parse_date_sql(col, src, strict=strict)} AS {dst}")
+        elif col.type == "integer":
+            out.append(f"{whole_number_sql(src)} AS {dst}")
         elif col.type == "partial_date":
             first, precision = partial_date_sql(src)
             out.append(f"{src} AS {dst}")
@@ -60,6 +62,14 @@ def select_list(spec: FileSpec, *, strict: bool = True) -> str:
     return ", ".join(out)
 
 
+def whole_number_sql(expr: str) -> str:
+    """SQL casting ``expr`` to BIGINT, raising when it is not a whole number."""
+    return (
+        f"CASE WHEN {expr} IS NULL THEN NULL WHEN {expr} = trunc({expr}) THEN CAST({expr} AS BIGINT) "
+        f"ELSE CAST(error('not a whole number') AS BIGINT) END"
+    )
+
+
 def _bad_date_condition(col: ColumnSpec, expr: str) -> str:
     if col.type == "partial_date":
         first, _ = partial_date_sql(expr)
@@ -67,8 +77,18 @@ def _bad_date_condition(col: ColumnSpec, expr: str) -> str:
     return f"{expr} IS NOT NULL AND ({parse_date_sql(col, expr, strict=False)}) IS NULL"
 
 
-def locate_bad_date(con: duckdb.DuckDBPyConnection, raw_sql: str, spec: FileSpec, label: str) -> None:
-    """Raise for the first unparseable date in ``raw_sql`` (a scan with original names)."""
+def locate_bad_value(con: duckdb.DuckDBPyConnection, raw_sql: str, spec: FileSpec, label: str) -> None:
+    """Raise for the first non-whole integer or unparseable date in ``raw_sql`` (original names)."""
+    for col in spec.columns:
+        if col.type != "integer":
+            continue
+        name = quote_ident(col.name)
+        row = con.execute(
+            f"select __rn, {name} from (select row_number() over () as __rn, * from {raw_sql}) "
+            f"where {name} is not null and {name} <> trunc({name}) limit 1"
+        ).fetchone()
+        if row is not None:
+            raise ValidationError(label, int(row[0]) + 1, col.name, f"{row[1]!r} is not a whole number (integer column)")
     for col in spec.columns:
         if col.type not in ("date", "partial_date"):
             continue
@@ -84,26 +104,22 @@ def locate_bad_date(con: duckdb.DuckDBPyConnection, raw_sql: str, spec: FileSpec
             raise ValidationError(label, int(row[0]) + 1, col.name, f"impossible or malformed date {row[1]!r} (expected {shape})")
 
 
-def _conditions(spec: FileSpec, codes: dict[str, set]) -> list[tuple[str, str, str]]:
-    """(column, SQL condition that is TRUE for a bad row, reason) for every column check."""
-    checks: list[tuple[str, str, str]] = []
-    for col in spec.columns:
-        c = quote_ident(col.canonical)
-        if col.required:
-            checks.append((col.name, f"{c} IS NULL", "missing value in a required column"))
-        if col.min is not None:
-            checks.append((col.name, f"{c} < {col.min!r}", f"value below the minimum {col.min}"))
-        if col.max is not None:
-            checks.append((col.name, f"{c} > {col.max!r}", f"value above the maximum {col.max}"))
-        if col.allowed is not None:
-            values = ", ".join(sql_literal(v) for v in col.allowed)
-            checks.append((col.name, f"{c} NOT IN ({values})", f"value not among the allowed {list(col.allowed)}"))
-        if col.code in codes and col.type in ("integer", "text"):
-            valid = set(codes[col.code]) | set(spec.extra_codes)
-            if valid:
-                values = ", ".join(sql_literal(v) for v in sorted(valid, key=str))
-                checks.append((col.name, f"{c} NOT IN ({values})", f"unknown {col.code.upper()} country code"))
-    return checks
+def _valid_set(col: ColumnSpec, spec: FileSpec, codes: dict[str, set]) -> tuple[set, str] | None:
+    """The set of values a column may take and the reason named when it does not (or None)."""
+    if col.allowed is not None:
+        return set(col.allowed), f"value not among the allowed {list(col.allowed)}"
+    if col.code in codes and col.type in ("integer", "text") and codes[col.code]:
+        return set(codes[col.code]) | set(spec.extra_codes), f"unknown {col.code.upper()} country code"
+    return None
+
+
+def _first_bad_row(con: duckdb.DuckDBPyConnection, table: str, col: ColumnSpec, cond: str) -> tuple[int, object]:
+    row = con.execute(
+        f"select __rn, {quote_ident(col.canonical)} from "
+        f"(select row_number() over () as __rn, * from {table}) where {cond} limit 1"
+    ).fetchone()
+    assert row is not None
+    return int(row[0]) + 1, row[1]
 
 
 def check_table(
@@ -113,20 +129,59 @@ def check_table(
     label: str,
     codes: dict[str, set] | None = None,
 ) -> None:
-    """Run every column and key check on ``table``; raise on the first failure."""
-    checks = _conditions(spec, codes or {})
-    if checks:
-        agg = ", ".join(f"count(*) FILTER (WHERE {cond})" for _, cond, _ in checks)
-        counts = con.execute(f"select {agg} from {table}").fetchone() or ()
-        for (column, cond, reason), n in zip(checks, counts, strict=True):
-            if n:
-                row = con.execute(
-                    f"select __rn, {quote_ident(spec.column(column).canonical)} from "
-                    f"(select row_number() over () as __rn, * from {table}) where {cond} limit 1"
-                ).fetchone()
-                assert row is not None
-                more = f" ({n} rows in all)" if n > 1 else ""
-                raise ValidationError(label, int(row[0]) + 1, column, f"{reason}: {row[1]!r}{more}")
+    """Run every column and key check on ``table``; raise on the first failure.
+
+    One query computes, per checked column, the non-missing count, min, max and the distinct
+    values (for allowed values and country codes); the checks are then evaluated here, and only a
+    failing check scans for its first offending row.
+    """
+    codes = codes or {}
+    aggs: list[str] = ["count(*)"]
+    plan: list[tuple[ColumnSpec, list[str]]] = []
+    for col in spec.columns:
+        c = quote_ident(col.canonical)
+        parts: list[str] = []
+        if col.required:
+            aggs.append(f"count({c})")
+            parts.append("count")
+        if col.min is not None or col.max is not None:
+            aggs += [f"min({c})", f"max({c})"]
+            parts.append("range")
+        if _valid_set(col, spec, codes) is not None:
+            aggs.append(f"list(distinct {c})")
+            parts.append("values")
+        if parts:
+            plan.append((col, parts))
+    got = list(con.execute(f"select {', '.join(aggs)} from {table}").fetchone() or ())
+    total, pos = got[0], 1
+    for col, parts in plan:
+        c = quote_ident(col.canonical)
+        for part in parts:
+            if part == "count":
+                n = got[pos]
+                pos += 1
+                if n != total:
+                    line, _ = _first_bad_row(con, table, col, f"{c} IS NULL")
+                    raise ValidationError(label, line, col.name, f"missing value in a required column ({total - n} rows in all)")
+            elif part == "range":
+                lo, hi = got[pos], got[pos + 1]
+                pos += 2
+                if col.min is not None and lo is not None and lo < col.min:
+                    line, v = _first_bad_row(con, table, col, f"{c} < {col.min!r}")
+                    raise ValidationError(label, line, col.name, f"value below the minimum {col.min}: {v!r}")
+                if col.max is not None and hi is not None and hi > col.max:
+                    line, v = _first_bad_row(con, table, col, f"{c} > {col.max!r}")
+                    raise ValidationError(label, line, col.name, f"value above the maximum {col.max}: {v!r}")
+            else:
+                seen = got[pos]
+                pos += 1
+                valid, reason = _valid_set(col, spec, codes)  # type: ignore[misc]
+                bad = [v for v in seen if v is not None and v not in valid]
+                if bad:
+                    values = ", ".join(sql_literal(v) for v in bad)
+                    line, v = _first_bad_row(con, table, col, f"{c} IN ({values})")
+                    more = f" ({len(bad)} distinct bad values)" if len(bad) > 1 else ""
+                    raise ValidationError(label, line, col.name, f"{reason}: {v!r}{more}")
     for key in spec.unique:
         check_unique(con, table, spec, key, label)
 

@@ -21,7 +21,7 @@ from detente.sources.reader import (
     read_csv_sql,
     read_parquet_sql,
 )
-from detente.sources.validate import check_table, locate_bad_date, select_list
+from detente.sources.validate import check_table, locate_bad_value, select_list
 from detente.store.duck import CATALOG_SCHEMA
 
 if TYPE_CHECKING:
@@ -90,25 +90,51 @@ def _load_file(
     target = f"{quote_ident(source.id)}.{quote_ident(spec.table)}"
     rejects = "detente_rejects"
     con.execute(f"drop table if exists {rejects}; drop table if exists {rejects}_scan")
+    if spec.format == "csv" and spec.header:
+        check_header(path, label, spec)
     if spec.loader:
         raw_sql = loaders.get(spec.loader)(con, source, spec, path)
     elif spec.format == "parquet":
         raw_sql = read_parquet_sql(path)
     else:
-        check_header(path, label, spec)
         raw_sql = read_csv_sql(path, spec, rejects)
     try:
         con.execute(f"create or replace table {target} as select {select_list(spec)} from {raw_sql}")
     except duckdb.Error as exc:
-        if spec.format == "csv" and not spec.loader:
-            raise_first_reject(con, rejects, label)
-            locate_bad_date(con, raw_sql, spec, label)
-        raise ValidationError(label, None, None, str(exc).splitlines()[0]) from None
-    if spec.format == "csv" and not spec.loader:
-        raise_first_reject(con, rejects, label)
+        raise _Diagnose(label, spec, raw_sql, rejects, str(exc).splitlines()[0]) from None
+    _raise_rejects(con, rejects, label)
     check_table(con, target, spec, label, codes)
     (rows,) = con.execute(f"select count(*) from {target}").fetchone() or (0,)
     return int(rows)
+
+
+class _Diagnose(Exception):
+    """A statement failed inside the transaction: locate the bad row after rolling back."""
+
+    def __init__(self, label: str, spec: FileSpec, raw_sql: str, rejects: str, message: str) -> None:
+        super().__init__(message)
+        self.label, self.spec, self.raw_sql, self.rejects, self.message = label, spec, raw_sql, rejects, message
+
+    def locate(self, con: duckdb.DuckDBPyConnection) -> ValidationError:
+        """Re-read the file outside the aborted transaction and return the error naming the row."""
+        try:
+            con.execute(f"select count(*) from {self.raw_sql}").fetchone()
+            _raise_rejects(con, self.rejects, self.label)
+            locate_bad_value(con, self.raw_sql, self.spec, self.label)
+        except ValidationError as err:
+            return err
+        except duckdb.Error:
+            pass
+        return ValidationError(self.label, None, None, self.message)
+
+
+def _raise_rejects(con: duckdb.DuckDBPyConnection, rejects: str, label: str) -> None:
+    """Raise for rows the CSV reader rejected (a loader may use the same rejects table)."""
+    (exists,) = con.execute(
+        "select count(*) from duckdb_tables() where table_name = ?", [rejects]
+    ).fetchone() or (0,)
+    if exists:
+        raise_first_reject(con, rejects, label)
 
 
 def _record(con: duckdb.DuckDBPyConnection, source: Source, done: list[ImportedFile]) -> None:
@@ -116,28 +142,34 @@ def _record(con: duckdb.DuckDBPyConnection, source: Source, done: list[ImportedF
     con.execute(f"delete from {CATALOG_SCHEMA}.catalog where source_id = ?", [source.id])
     con.execute(f"delete from {CATALOG_SCHEMA}.columns where source_id = ?", [source.id])
     con.execute(f"delete from {CATALOG_SCHEMA}.notes where source_id = ?", [source.id])
-    con.executemany(
-        f"insert into {CATALOG_SCHEMA}.catalog values (?, ?, ?, ?, ?, ?, ?, ?)",
-        [
-            [source.id, source.version, f.file, f"{source.id}.{f.table}", f.sha256,
-             source.file(f.file).sha256, f.rows, now]
-            for f in done
-        ],
-    )
-    cols = []
-    for spec in source.files:
-        for c in spec.columns:
-            cols.append([source.id, f"{source.id}.{spec.table}", c.canonical, c.name, c.type, c.code, c.description])
-    if cols:
-        con.executemany(f"insert into {CATALOG_SCHEMA}.columns values (?, ?, ?, ?, ?, ?, ?)", cols)
+    _insert(con, "catalog", [
+        [source.id, source.version, f.file, f"{source.id}.{f.table}", f.sha256,
+         source.file(f.file).sha256, f.rows, now]
+        for f in done
+    ])
+    _insert(con, "columns", [
+        [source.id, f"{source.id}.{spec.table}", c.canonical, c.name, c.type, c.code, c.description]
+        for spec in source.files for c in spec.columns
+    ])
     notes = [[source.id, None, n] for n in source.notes]
     notes += [[source.id, spec.name, n] for spec in source.files for n in spec.notes]
     notes += [
         [source.id, f.file, f"file sha256 {f.sha256} differs from the definition's"]
         for f in done if not f.checksum_ok
     ]
-    if notes:
-        con.executemany(f"insert into {CATALOG_SCHEMA}.notes values (?, ?, ?)", notes)
+    _insert(con, "notes", notes)
+
+
+def _insert(con: duckdb.DuckDBPyConnection, table: str, rows: list[list[object]]) -> None:
+    """Insert rows into a catalog table with one statement (executemany is slow in DuckDB)."""
+    if not rows:
+        return
+    width = len(rows[0])
+    placeholders = ", ".join("(" + ", ".join("?" * width) + ")" for _ in rows)
+    con.execute(
+        f"insert into {CATALOG_SCHEMA}.{table} values {placeholders}",
+        [v for row in rows for v in row],
+    )
 
 
 def import_source(
@@ -172,6 +204,9 @@ def import_source(
                 on_file(spec.name)
         _record(con, source, done)
         con.execute("commit")
+    except _Diagnose as signal:
+        con.execute("rollback")
+        raise signal.locate(con) from None
     except BaseException:
         con.execute("rollback")
         raise
