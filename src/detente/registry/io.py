@@ -24,7 +24,7 @@ from typing import Any
 
 from detente.exceptions import RecordValidationError
 from detente.registry.api import Registry, WriteReport
-from detente.registry.records import FIELDS, NESTED, Record
+from detente.registry.records import FIELDS, NESTED, Record, canonical
 from detente.registry.schema import SCHEMA_ID
 
 FORMATS = ("csv", "json", "jsonl")
@@ -229,8 +229,8 @@ def _csv_cell(column: str, value: Any) -> str:
 
 
 def dumps(records: Iterable[Record], fmt: str) -> str:
-    """Serialise canonical records in a format (the exact text :func:`export_file` writes)."""
-    records = list(records)
+    """Serialise records, in canonical form, in a format (the text :func:`export_file` writes)."""
+    records = [canonical(r) for r in records]
     if fmt == "json":
         return json.dumps({"schema": SCHEMA_ID, "engagements": records}, indent=2,
                           ensure_ascii=False) + "\n"
