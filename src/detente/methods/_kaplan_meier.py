@@ -144,10 +144,7 @@ class KaplanMeier:
         d = design(data, "1", rhs_only=True, entry=entry, duration=duration, event=event, extra=group_cols)
         assert d.duration is not None and d.event is not None and d.entry is not None and d.frame is not None
         self.warnings_.extend(d.notes)
-        if group_cols:
-            labels = _group_labels(d.frame, group_cols)
-        else:
-            labels = np.full(d.n, "all")
+        labels = _group_labels(d.frame, group_cols) if group_cols else np.full(d.n, "all")
         z = stats.norm.ppf(1 - alpha / 2)
         parts = []
         for lab in sorted(set(labels)):
