@@ -1,0 +1,539 @@
+"""The panel frame: a unit plus enrichers, compiled to one DuckDB query and materialised once.
+
+A :class:`Panel` is a recipe, not data: ``state_years(...)`` / ``dyad_years(...)`` fix the unit and
+its code system, each ``add_<name>()`` returns a new panel with one more enricher, and
+``to_arrow()`` (or ``to_pandas()``, ``to_polars()``, ``write()``) builds everything in the store in
+one pass. The small source tables are prepared first (each checked for keys that would duplicate
+rows), state-level values are gathered into one state-year table and dyad-level values into one
+dyad-year table, and the unit is joined to them once per side, so a many-enricher panel costs a
+few hash joins over the unit rather than one join per source column.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import uuid
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from detente.exceptions import PanelError
+from detente.panel import units as _units
+from detente.panel.enricher import Column, Enricher, SideTable
+
+if TYPE_CHECKING:
+    import duckdb
+    import pandas as pd
+    import polars as pl
+    import pyarrow as pa
+
+#: Arrow schema / pandas attrs key holding the panel metadata.
+METADATA_KEY = "detente.panel"
+
+#: Multipliers that pack keys into one integer (codes < 1000, years < 10000) for fast hash joins.
+_STATE_KEY = "({c}::integer * 10000 + {y})"
+_DYAD_KEY = "(({c1}::bigint * 1000 + {c2}) * 10000 + {y})"
+
+
+def _stderr(message: str) -> None:
+    print(message, file=sys.stderr)
+
+
+@dataclass(frozen=True)
+class BuildContext:
+    """What an enricher needs to know about the frame it is added to."""
+
+    unit: str
+    system: str
+    frame_system: str
+    systems: tuple[str, ...]
+    first: int
+    last: int
+    mry: int | None
+    directed: bool | None
+
+    def system_for(self, enricher: type[Enricher] | Enricher) -> str:
+        """The code system to join ``enricher`` on, or a :class:`PanelError` saying how to convert."""
+        if self.frame_system in enricher.systems:
+            return self.frame_system
+        for system in enricher.systems:
+            if system in self.systems:
+                return system
+        want = " or ".join(enricher.systems)
+        raise PanelError(
+            f"enricher {enricher.name!r} is keyed on {want} codes but this panel has "
+            f"{self.frame_system} codes; convert first, e.g. .convert({enricher.systems[0]!r}) "
+            f"(CLI: --convert {enricher.systems[0]}), which adds year-by-year crosswalk codes"
+        )
+
+    def with_system(self, system: str) -> BuildContext:
+        """The same context with ``system`` as the join system."""
+        return replace(self, system=system)
+
+
+@dataclass(frozen=True)
+class _Added:
+    enricher: Enricher
+    table: SideTable
+
+
+class Panel:
+    """A state-year or dyad-year panel recipe; see :func:`state_years` and :func:`dyad_years`.
+
+    Attributes
+    ----------
+    unit : str
+        ``"state_year"`` or ``"dyad_year"``.
+    system : str
+        The code system of the unit (``"cow"`` or ``"gw"``).
+    directed : bool or None
+        For dyad-years, whether (a, b) and (b, a) are both rows.
+    years : tuple of int
+        First and last year.
+    mry : int or None
+        The year membership was extended to, if any.
+    rules : list of str
+        The case-exclusion rules applied so far (printed as they are added).
+    """
+
+    def __init__(
+        self,
+        con: duckdb.DuckDBPyConnection,
+        *,
+        unit: str,
+        system: str,
+        years: tuple[int, int],
+        mry: int | None,
+        last_end: str,
+        directed: bool | None = None,
+        relevant: bool = False,
+        converted: tuple[str, ...] = (),
+        added: tuple[_Added, ...] = (),
+        echo: Callable[[str], None] | None = _stderr,
+    ) -> None:
+        self._con = con
+        self.unit = unit
+        self.system = system
+        self.years = years
+        self.mry = mry
+        self.directed = directed
+        self.relevant = relevant
+        self._last_end = last_end
+        self._converted = converted
+        self._added = added
+        self._echo = echo
+
+    # -- composition -----------------------------------------------------------------------
+    def _copy(self, **changes: Any) -> Panel:
+        state = dict(
+            unit=self.unit, system=self.system, years=self.years, mry=self.mry,
+            last_end=self._last_end, directed=self.directed, relevant=self.relevant,
+            converted=self._converted, added=self._added, echo=self._echo,
+        )
+        state.update(changes)
+        return Panel(self._con, **state)
+
+    @property
+    def context(self) -> BuildContext:
+        """The build context enrichers see."""
+        return BuildContext(
+            unit=self.unit, system=self.system, frame_system=self.system,
+            systems=(self.system, *self._converted), first=self.years[0], last=self.years[1],
+            mry=self.mry, directed=self.directed,
+        )
+
+    @property
+    def enrichers(self) -> tuple[str, ...]:
+        """Names of the enrichers added, in order."""
+        return tuple(a.enricher.name for a in self._added)
+
+    @property
+    def rules(self) -> list[str]:
+        """The case-exclusion rules of the enrichers added."""
+        return [f"{a.enricher.name}: {a.table.rule}" for a in self._added if a.table.rule]
+
+    def add(self, name: str, **options: Any) -> Panel:
+        """Return a new panel with the enricher ``name`` added (see ``detente panel enrichers``).
+
+        Raises
+        ------
+        PanelError
+            Unknown enricher or option, wrong unit, a code-system mismatch, or years entirely
+            outside the source's coverage.
+        """
+        from detente.panel.enrichers import get_enricher
+
+        enricher = get_enricher(name)(**options)
+        if enricher.name in self.enrichers:
+            raise PanelError(f"enricher {enricher.name!r} is already in this panel")
+        table = enricher.side_table(self.context)
+        lo, hi = table.coverage
+        if self.years[1] < lo or self.years[0] > hi:
+            raise PanelError(
+                f"enricher {enricher.name!r} covers {lo}-{hi}, and this panel's years "
+                f"{self.years[0]}-{self.years[1]} lie entirely outside: every value would be missing"
+            )
+        if table.rule and self._echo is not None:
+            self._echo(f"{enricher.name}: {table.rule}")
+        return self._copy(added=(*self._added, _Added(enricher, table)))
+
+    def __getattr__(self, attr: str) -> Callable[..., Panel]:
+        if attr.startswith("add_"):
+            name = attr[4:]
+
+            def adder(**options: Any) -> Panel:
+                return self.add(name, **options)
+
+            adder.__name__ = attr
+            return adder
+        raise AttributeError(attr)
+
+    def convert(self, target: str) -> Panel:
+        """Return a panel that also carries ``target`` codes (year by year, isard's crosswalk).
+
+        Enrichers keyed on ``target`` can then be added; a code with no counterpart in a year
+        leaves that enricher's values missing for the row.
+        """
+        target = _units.check_system(target)
+        if target == self.system or target in self._converted:
+            return self
+        return self._copy(converted=(*self._converted, target))
+
+    # -- metadata --------------------------------------------------------------------------
+    @property
+    def key_columns(self) -> list[str]:
+        """The key column names of the unit (plus converted codes)."""
+        names = []
+        for system in (self.system, *self._converted):
+            base = _units.CODE_NAMES[system]
+            names += [base] if self.unit == "state_year" else [f"{base}1", f"{base}2"]
+        names.insert(1 if self.unit == "state_year" else 2, "year")
+        return names
+
+    @property
+    def metadata(self) -> dict[str, Any]:
+        """Unit, code system, years and every enricher's sources and coverage."""
+        return {
+            "unit": self.unit,
+            "system": self.system,
+            "directed": self.directed,
+            "politically_relevant": self.relevant,
+            "years": list(self.years),
+            "mry": self.mry,
+            "converted": list(self._converted),
+            "enrichers": [
+                {
+                    "name": a.enricher.name,
+                    "sources": list(a.enricher.sources),
+                    "coverage": list(a.table.coverage),
+                    "system": a.table.system,
+                    "options": {k: v for k, v in a.enricher.opts.items() if _jsonable(v)},
+                    "rule": a.table.rule,
+                }
+                for a in self._added
+            ],
+        }
+
+    def __repr__(self) -> str:
+        kind = self.unit.replace("_", "-") + "s"
+        if self.unit == "dyad_year":
+            kind = ("directed " if self.directed else "non-directed ") + kind
+        adds = ", ".join(self.enrichers) or "no enrichers"
+        return f"<Panel {kind} {self.system} {self.years[0]}-{self.years[1]}: {adds}>"
+
+    # -- output ----------------------------------------------------------------------------
+    def to_arrow(self, *, names: str = "detente", order: bool = True) -> pa.Table:
+        """Build the panel and return it as an Arrow table (metadata in the schema).
+
+        Parameters
+        ----------
+        names : {"detente", "peacesciencer"}
+            Column names: detente's, or peacesciencer's (see docs/panels.md).
+        order : bool
+            Sort rows by code(s) and year (peacesciencer's order). Turning it off saves a sort.
+        """
+        table = _Builder(self, names=names, order=order).run()
+        meta = dict(table.schema.metadata or {})
+        meta[METADATA_KEY.encode()] = json.dumps(self.metadata).encode()
+        return table.replace_schema_metadata(meta)
+
+    def to_pandas(self, *, names: str = "detente", order: bool = True) -> pd.DataFrame:
+        """Build the panel as a pandas DataFrame (``df.attrs['detente.panel']`` holds metadata)."""
+        df = self.to_arrow(names=names, order=order).to_pandas()
+        df.attrs[METADATA_KEY] = self.metadata
+        return df
+
+    def to_polars(self, *, names: str = "detente", order: bool = True) -> pl.DataFrame:
+        """Build the panel as a polars DataFrame."""
+        import polars as pl
+
+        return pl.from_arrow(self.to_arrow(names=names, order=order))
+
+    def write(self, path: str | Path, *, names: str = "detente", order: bool = True) -> Path:
+        """Build the panel and write it as Parquet, CSV or Stata ``.dta`` (by extension)."""
+        from detente.panel.output import write_table
+
+        return write_table(self.to_arrow(names=names, order=order), Path(path))
+
+    def sql(self, *, names: str = "detente", order: bool = True) -> str:
+        """The final ``SELECT`` (its temporary side tables exist only during a build)."""
+        return _Builder(self, names=names, order=order).final_sql()
+
+
+def _jsonable(value: Any) -> bool:
+    try:
+        json.dumps(value)
+    except TypeError:
+        return False
+    return True
+
+
+class _Builder:
+    """Compiles a panel into temporary side tables and one final query."""
+
+    def __init__(self, panel: Panel, *, names: str, order: bool) -> None:
+        if names not in ("detente", "peacesciencer"):
+            raise PanelError(f"names={names!r}: use 'detente' or 'peacesciencer'")
+        self.p = panel
+        self.names = names
+        self.order = order
+        self.prefix = f"__detente_panel_{uuid.uuid4().hex[:12]}"
+        self.temps: list[str] = []
+        self.groups: dict[tuple[str, str], list[tuple[int, SideTable, str]]] = {}
+        self.masks: dict[int, bool] = {}
+
+    # -- SQL pieces ------------------------------------------------------------------------
+    def unit_sql(self) -> str:
+        p = self.p
+        spells = _units.spells_sql(p.system, p.mry, p._last_end)
+        first, last = p.years
+        base = _units.CODE_NAMES[p.system]
+        if p.unit == "state_year":
+            sql = _units.state_years_sql(spells, first, last)
+            select = [f"u0.code as {base}", "u0.year"]
+            codes = [("code", "")]
+        else:
+            sql = _units.dyad_years_sql(spells, first, last, bool(p.directed))
+            select = [f"u0.code1 as {base}1", f"u0.code2 as {base}2", "u0.year"]
+            codes = [("code1", "1"), ("code2", "2")]
+        joins = []
+        for target in p._converted:
+            table, src, tgt = _units.CROSSWALKS[(p.system, target)]
+            for i, (col, suffix) in enumerate(codes):
+                alias = f"x_{target}_{i}"
+                joins.append(
+                    f"left join {table} {alias} on {alias}.{src} = u0.{col} and {alias}.year = u0.year"
+                )
+                select.append(f"{alias}.{tgt}::smallint as {_units.CODE_NAMES[target]}{suffix}")
+        where = ""
+        if p.relevant:
+            where = "where " + self._relevant_sql()
+        order = ""
+        if joins or where:
+            keys = ", ".join(c for c in select[: len(codes) + 1])
+            order = "order by " + ", ".join(s.split(" as ")[-1] for s in keys.split(", "))
+        return f"select {', '.join(select)} from ({sql}) u0 {' '.join(joins)} {where} {order}"
+
+    def _relevant_sql(self) -> str:
+        """Politically relevant dyads: contiguous (types 1-5) in the year or either a major power."""
+        from detente.panel.enrichers.contiguity import contiguity_years_sql
+        from detente.panel.enrichers.majors import major_years_sql
+
+        if self.p.unit != "dyad_year" or self.p.system != "cow":
+            raise PanelError("the politically relevant filter needs CoW dyad-years (CoW contiguity and majors)")
+        majors = major_years_sql(self.p.mry)
+        cont = contiguity_years_sql()
+        return (
+            f"exists (select 1 from ({cont}) c where c.code1 = u0.code1 and c.code2 = u0.code2 "
+            f"and c.year = u0.year and c.conttype between 1 and 5) "
+            f"or exists (select 1 from ({majors}) m where m.code in (u0.code1, u0.code2) and m.year = u0.year)"
+        )
+
+    def _code_cols(self, system: str) -> list[str]:
+        base = _units.CODE_NAMES[system]
+        return [base] if self.p.unit == "state_year" else [f"{base}1", f"{base}2"]
+
+    # -- build -----------------------------------------------------------------------------
+    def prepare(self, con: duckdb.DuckDBPyConnection) -> None:
+        """Create the unit and side tables, checking every side table's keys."""
+        u = f"{self.prefix}_u"
+        con.execute(f"create temp table {u} as {self.unit_sql()}")
+        self.temps.append(u)
+        for i, added in enumerate(self.p._added):
+            st = added.table
+            t = f"{self.prefix}_e{i}"
+            key = _STATE_KEY.format(c="code", y="year") if st.level == "state" else _DYAD_KEY.format(
+                c1="code1", c2="code2", y="year")
+            cols = ", ".join(f"{_q(c.name)}::{c.type} as {_q(f'e{i}__{c.name}')}" for c in st.columns)
+            keys = "code, year" if st.level == "state" else "code1, code2, year"
+            lo, hi = self.p.years
+            sql = (
+                f"create temp table {t} as select {key} as k, year, {cols} from ({st.sql}) s "
+                f"where year between {lo} and {hi} and {' and '.join(f'{c} is not null' for c in keys.split(', '))}"
+            )
+            try:
+                con.execute(sql)
+            except Exception as exc:  # a missing table or column: say which enricher and source
+                from detente.store import has_table
+
+                for sid in added.enricher.sources:
+                    if not any(has_table(con, f"{sid}.{t}") for t in _tables_of(sid)):
+                        raise PanelError(
+                            f"enricher {added.enricher.name!r} needs source {sid}: "
+                            f"run `detente data import {sid}`"
+                        ) from None
+                raise PanelError(f"enricher {added.enricher.name!r} failed: {exc}") from exc
+            self.temps.append(t)
+            self._check_unique(con, t, added, st.level)
+            rng = con.execute(f"select min(year), max(year) from {t}").fetchall()[0]
+            lo_c, hi_c = st.coverage
+            self.masks[i] = rng[0] is not None and (rng[0] < lo_c or rng[1] > hi_c)
+            self.groups.setdefault((st.level, st.system), []).append((i, st, t))
+        # one combined table per (level, system): a handful of joins however many enrichers
+        for (level, system), members in list(self.groups.items()):
+            if len(members) == 1:
+                continue
+            t = f"{self.prefix}_{level}_{system}"
+            keys = " union ".join(f"select k from {m[2]}" for m in members)
+            cols = ", ".join(
+                f"{m[2]}.{_q(f'e{m[0]}__{c.name}')}" for m in members for c in m[1].columns
+            )
+            joins = " ".join(f"left join {m[2]} using (k)" for m in members)
+            con.execute(f"create temp table {t} as select k, {cols} from ({keys}) keys {joins}")
+            self.temps.append(t)
+            self.groups[(level, system)] = [(i, st, t) for i, st, _ in members]
+
+    def _check_unique(self, con: duckdb.DuckDBPyConnection, t: str, added: _Added, level: str) -> None:
+        rows = con.execute(
+            f"select k, count(*) as n from {t} group by k having count(*) > 1 order by n desc, k limit 5"
+        ).fetchall()
+        if not rows:
+            return
+        shown = []
+        for k, n in rows:
+            year, rest = k % 10000, k // 10000
+            if level == "state":
+                shown.append(f"(code={rest}, year={year}) x{n}")
+            else:
+                shown.append(f"(code1={rest // 1000}, code2={rest % 1000}, year={year}) x{n}")
+        raise PanelError(
+            f"enricher {added.enricher.name!r} would duplicate rows: its source has several records "
+            f"for one unit, e.g. {'; '.join(shown)}. Choose a rule that keeps one record per unit "
+            f"(see the enricher's options) before merging"
+        )
+
+    def final_sql(self) -> str:
+        p = self.p
+        u = f"{self.prefix}_u"
+        select = [f"u.{c}" for c in p.key_columns]
+        joins: list[str] = []
+        alias: dict[tuple[str, str, str], str] = {}
+        for (level, system), members in self.groups.items():
+            table = members[0][2]
+            codes = self._code_cols(system)
+            if level == "state":
+                sides = [("", codes[0])] if p.unit == "state_year" else [("1", codes[0]), ("2", codes[1])]
+                for suffix, col in sides:
+                    a = f"s{suffix or '0'}_{system}"
+                    joins.append(
+                        f"left join {table} {a} on {a}.k = {_STATE_KEY.format(c='u.' + col, y='u.year')}"
+                    )
+                    alias[(level, system, suffix)] = a
+            else:
+                if p.unit != "dyad_year":
+                    raise PanelError("dyad-level values need a dyad-year unit")
+                a = f"d_{system}"
+                joins.append(
+                    f"left join {table} {a} on {a}.k = "
+                    f"{_DYAD_KEY.format(c1='u.' + codes[0], c2='u.' + codes[1], y='u.year')}"
+                )
+                alias[(level, system, "")] = a
+        for i, added in enumerate(p._added):
+            st = added.table
+            for expr, _col, name in self._exprs(i, added, st, alias):
+                select.append(f"{expr} as {_q(name)}")
+        order = ""
+        if self.order:
+            order = "order by " + ", ".join(f"u.{c}" for c in p.key_columns[: 2 if p.unit == "state_year" else 3])
+        return f"select {', '.join(select)} from {u} u {' '.join(joins)} {order}"
+
+    def _exprs(self, i: int, added: _Added, st: SideTable, alias: dict) -> Iterable[tuple[str, Column, str]]:
+        lo, hi = st.coverage
+        masked = self.masks.get(i, False)
+        by_name = {c.name: c for c in st.columns}
+
+        def ref(colname: str, side: str = "") -> str:
+            a = alias[(st.level, st.system, side if st.level == "state" and self.p.unit == "dyad_year" else "")]
+            return f"{a}.{_q(f'e{i}__{colname}')}"
+
+        def finish(expr: str, col: Column) -> str:
+            if col.fill is not None:
+                return (
+                    f"case when u.year between {lo} and {hi} "
+                    f"then coalesce({expr}, {col.fill!r}::{col.type}) end"
+                )
+            if masked:
+                return f"case when u.year between {lo} and {hi} then {expr} end"
+            return expr
+
+        custom = getattr(added.enricher, "select_exprs", None)
+        if custom is not None:
+            for expr, col in custom(self.p.context, ref):
+                yield finish(expr, col), col, self._name(col)
+            return
+        if st.level == "state" and self.p.unit == "dyad_year":
+            for side in ("1", "2"):
+                for c in st.columns:
+                    if c.name.startswith("_"):
+                        continue
+                    yield finish(ref(c.name, side), c), c, self._name(c, side)
+        else:
+            for c in by_name.values():
+                if c.name.startswith("_"):
+                    continue
+                yield finish(ref(c.name), c), c, self._name(c)
+
+    def _name(self, col: Column, suffix: str = "") -> str:
+        base = col.ps_name if self.names == "peacesciencer" and col.ps_name else col.name
+        return base + suffix
+
+    def run(self) -> pa.Table:
+        con = self.p._con
+        try:
+            self.prepare(con)
+            return con.sql(self.final_sql()).to_arrow_table()
+        finally:
+            for t in reversed(self.temps):
+                con.execute(f"drop table if exists {t}")
+
+
+def _q(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _tables_of(source_id: str) -> list[str]:
+    from detente.sources import get_source
+
+    try:
+        return [f.table for f in get_source(source_id).files]
+    except Exception:  # an unknown source id: nothing to look for
+        return []
+
+
+def from_arrow_metadata(table: pa.Table) -> dict[str, Any]:
+    """Return the panel metadata stored in an Arrow table (e.g. read back from Parquet).
+
+    Raises
+    ------
+    PanelError
+        The table carries no panel metadata (it was built elsewhere or the metadata was lost).
+    """
+    meta = (table.schema.metadata or {}).get(METADATA_KEY.encode())
+    if meta is None:
+        raise PanelError(
+            "this table carries no panel metadata (unit, code system, coverage), so enrichers "
+            "cannot know how to merge: rebuild it with detente.panel.state_years() or dyad_years()"
+        )
+    return json.loads(meta)
