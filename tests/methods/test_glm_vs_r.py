@@ -9,7 +9,6 @@ Fisher scoring for probit a few 1e-8 short of it).
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 import pytest
 
 from detente.methods import discrete_hazard, logit, negbin, ols, poisson, probit

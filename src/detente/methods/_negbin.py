@@ -20,6 +20,9 @@ from detente.methods._glm import GLM
 __all__ = ["NegativeBinomial", "negbin", "theta_ml"]
 
 
+_LOG_THETA_MAX = float(np.log(1e8))
+
+
 def _theta_loglik(theta: float, y: np.ndarray, mu: np.ndarray) -> float:
     return float(np.sum(
         special.gammaln(theta + y) - special.gammaln(theta) + theta * np.log(theta)
@@ -57,17 +60,26 @@ def theta_ml(y: np.ndarray, mu: np.ndarray, theta: float | None = None, maxiter:
         d1 = th * score  # dl/dphi
         d2 = th * score - th**2 * info  # d2l/dphi2
         step = -d1 / d2 if d2 < 0 else np.sign(d1) * 1.0
+        improved = False
         for _h in range(60):
             new_ll = _theta_loglik(np.exp(phi + step), y, mu)
-            if np.isfinite(new_ll) and new_ll >= ll - 1e-12 * abs(ll):
+            if np.isfinite(new_ll) and new_ll >= ll:
+                improved = True
                 break
             step /= 2
-        phi += step
-        ll = new_ll
-        if abs(step) < 1e-13:
+        if improved:
+            phi += step
+            ll = new_ll
+        # Converged when the step is negligible, or when no step improves the likelihood any
+        # more (it is flat to rounding error at the optimum).
+        if not improved or abs(step) < 1e-11:
             th = float(np.exp(phi))
             info = _theta_score_info(th, y, mu)[1]
             return th, float(np.sqrt(1 / info)) if info > 0 else float("nan"), True
+        if phi > _LOG_THETA_MAX:
+            # The likelihood keeps rising as theta grows: no overdispersion, the Poisson limit.
+            # Stop at a theta large enough that the fit equals Poisson's; the caller warns.
+            return float(np.exp(_LOG_THETA_MAX)), float("nan"), True
     return float(np.exp(phi)), float("nan"), False
 
 
