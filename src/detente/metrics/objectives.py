@@ -303,16 +303,29 @@ def indicator_table(records: Iterable[dict[str, Any]], *, store: Any = None, reg
     return frame, sources
 
 
+#: The per-indicator columns kept in the estimates table (the full table is in ``details``).
+TIDY_EXTRA = ("baseline", "target", "target_date", "latest", "latest_date", "elapsed", "status",
+              "timeliness", "reason")
+
+
 def _tidy(table: pd.DataFrame) -> pd.DataFrame:
     if table.empty:
-        return pd.DataFrame(columns=["quantity", "estimate", "n", "design", *INDICATOR_COLUMNS])
+        return pd.DataFrame(columns=["quantity", "estimate", "n", *TIDY_EXTRA])
+    label = table["objective"] + " / " + table["indicator"]
+    if table["engagement"].nunique() > 1:
+        label = table["engagement"] + " / " + label
     out = pd.DataFrame({
-        "quantity": "progress " + table["engagement"] + " / " + table["objective"] + " / " + table["indicator"],
+        "quantity": "progress " + label,
         "estimate": table["progress"].astype("Float64"),
         "n": table["n_observations"].astype("Int64"),
-        "design": "own baseline and target",
+        "baseline": table["baseline_value"].astype("Float64"),
+        "target": table["target_value"].astype("Float64"),
+        "target_date": table["target_date"],
+        "latest": table["latest_value"].astype("Float64"),
+        "latest_date": [None if d is None else str(d) for d in table["latest_date"]],
+        "elapsed": table["elapsed"].astype("Float64"),
     })
-    for c in INDICATOR_COLUMNS:
+    for c in ("status", "timeliness", "reason"):
         out[c] = table[c].values
     return out
 
@@ -348,7 +361,7 @@ def progress_figure(table: pd.DataFrame, title: str = "Progress against own targ
     labels = [f"{e} · {o} · {i}" if table["engagement"].nunique() > 1 else f"{o} · {i}"
               for e, o, i in zip(shown["engagement"], shown["objective"], shown["indicator"], strict=True)]
     labels = [lab if len(lab) <= 60 else lab[:57] + "…" for lab in labels]
-    fig = Figure(figsize=(8.5, 1.2 + 0.38 * len(shown)))
+    fig = Figure(figsize=(8.5, 1.9 + 0.38 * len(shown)), layout="constrained")
     ax = fig.add_subplot()
     y = range(len(shown))
     prog = [0.0 if p is None or (isinstance(p, float) and math.isnan(p)) else float(p) for p in shown["progress"]]
@@ -367,11 +380,9 @@ def progress_figure(table: pd.DataFrame, title: str = "Progress against own targ
     present = [s for s in STATUSES if s in set(shown["status"])]
     handles = [Patch(color=STATUS_COLOURS[s], label=s) for s in present]
     handles.append(Line2D([0], [0], color="#222222", linewidth=2, label="time elapsed"))
-    ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.12 - 1.2 / (1.2 + 0.38 * len(shown))),
-              ncol=len(handles), fontsize=8, frameon=False)
+    fig.legend(handles=handles, loc="outside lower center", ncol=len(handles), fontsize=8, frameon=False)
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
-    fig.tight_layout()
     return fig
 
 

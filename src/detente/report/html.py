@@ -32,8 +32,33 @@ METHOD_NOTES = (
 
 
 @dataclass
+class ReportTable:
+    """A plain table shown in a section (e.g. an engagement record)."""
+
+    caption: str
+    header: list[str]
+    rows: list[list[Any]]
+
+
+@dataclass
+class ReportSection:
+    """One part of a report: a question or a case, its context and its measure results."""
+
+    title: str
+    intro: list[str] = field(default_factory=list)
+    tables: list[ReportTable] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    results: list[MeasureResult] = field(default_factory=list)
+    findings: list[str] = field(default_factory=list)
+
+
+@dataclass
 class ReportContext:
-    """Everything the report needs besides the results."""
+    """Everything the report needs besides the results.
+
+    When ``sections`` is given the report is laid out section by section (each with its own
+    results); the ``results`` passed to :func:`render_html` then come after them, if any.
+    """
 
     title: str
     subtitle: str = ""
@@ -42,6 +67,8 @@ class ReportContext:
     context_rows: list[list[Any]] = field(default_factory=list)
     store_label: str = "(default)"
     extra_sources: list[str] = field(default_factory=list)
+    sections: list[ReportSection] = field(default_factory=list)
+    methods: list[str] = field(default_factory=list)
 
 
 def _fmt(value: Any) -> tuple[str, bool]:
@@ -59,7 +86,9 @@ def _fmt(value: Any) -> tuple[str, bool]:
     if isinstance(value, float):
         if math.isinf(value):
             return "∞", True
-        if value != 0 and (abs(value) < 1e-3 or abs(value) >= 1e6):
+        if abs(value) >= 1e4 and abs(value) < 1e15:
+            return f"{value:,.0f}", True  # large amounts (troops, trade) read best whole
+        if value != 0 and abs(value) < 1e-3:
             return f"{value:.3g}", True
         return f"{value:,.3f}", True
     return str(value), False
@@ -101,11 +130,12 @@ def render_html(results: Sequence[MeasureResult], context: ReportContext) -> str
         loader=jinja2.PackageLoader("detente.report", "templates"),
         autoescape=jinja2.select_autoescape(["html", "j2"]),
     )
-    items = []
-    for i, r in enumerate(results):
+    counter = iter(range(1_000_000))
+
+    def item(r: MeasureResult) -> dict[str, Any]:
         header, rows = _table(r)
-        items.append({
-            "anchor": f"m{i}-{re.sub(r'[^a-z0-9]+', '-', r.measure.lower())}",
+        return {
+            "anchor": f"m{next(counter)}-{re.sub(r'[^a-z0-9]+', '-', r.measure.lower())}",
             "title": _title(r),
             "question": r.question,
             "headline": r.headline or "No estimate.",
@@ -118,8 +148,21 @@ def render_html(results: Sequence[MeasureResult], context: ReportContext) -> str
             "figure": r.figure_data_uri(),
             "table_header": header,
             "table_rows": rows,
+        }
+
+    sections = []
+    for k, sec in enumerate(context.sections):
+        sections.append({
+            "anchor": f"s{k}-{re.sub(r'[^a-z0-9]+', '-', sec.title.lower()).strip('-')}",
+            "title": sec.title, "intro": sec.intro, "notes": sec.notes, "findings": sec.findings,
+            "tables": [{"caption": tb.caption, "header": tb.header,
+                        "rows": [[_fmt(v)[0] if not isinstance(v, str) else v for v in row] for row in tb.rows]}
+                       for tb in sec.tables],
+            "results": [item(r) for r in sec.results],
         })
-    ids = list(dict.fromkeys([s for r in results for s in r.sources] + context.extra_sources))
+    items = [item(r) for r in results]
+    every = [r for sec in context.sections for r in sec.results] + list(results)
+    ids = list(dict.fromkeys([s for r in every for s in r.sources] + context.extra_sources))
     citations = []
     for sid in ids:
         src = get_source(sid)
@@ -131,11 +174,12 @@ def render_html(results: Sequence[MeasureResult], context: ReportContext) -> str
         generated=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         version=__version__,
         store_label=context.store_label,
-        executive=context.executive or [r.headline for r in results if r.headline],
+        executive=context.executive or [r.headline for r in every if r.headline],
         context_header=context.context_header,
         context_rows=context.context_rows,
+        sections=sections,
         results=items,
-        methods=METHOD_NOTES,
+        methods=context.methods or METHOD_NOTES,
         citations=citations,
     )
 
