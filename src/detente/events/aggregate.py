@@ -186,7 +186,7 @@ def _duckdb(
 ) -> pd.DataFrame:
     import duckdb
 
-    settings: dict[str, object] = {"preserve_insertion_order": False}
+    settings: dict[str, object] = {"preserve_insertion_order": False, "enable_progress_bar": False}
     if memory_limit:
         settings["memory_limit"] = memory_limit
     if temp_directory:
@@ -194,8 +194,11 @@ def _duckdb(
     if threads:
         settings["threads"] = int(threads)
     settings.update(config or {})
-    con = duckdb.connect(config={k: v for k, v in settings.items()})
+    con = duckdb.connect()
     try:
+        for key, value in settings.items():
+            literal = value if isinstance(value, bool | int) else "'" + str(value).replace("'", "''") + "'"
+            con.execute(f"SET {key} = {literal}")
         path = events_glob(store).replace("'", "''")
         source = f"read_parquet('{path}', hive_partitioning = true)"
         return con.sql(duckdb_sql(q, source)).df()

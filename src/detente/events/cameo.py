@@ -11,8 +11,11 @@ here (see ``docs/events.md``):
   (``goldstein="gdelt"`` or ``goldstein="icews"``); codes missing from the chosen copy fall back
   to the other copy, and the store records which table was used.
 
-Quad classes follow the GDELT/ICEWS convention on the root code: 01-05 verbal cooperation,
-06-08 material cooperation, 09-13 verbal conflict, 14-20 material conflict.
+The two producers also group root codes into quad classes differently, and each file follows
+its producer: GDELT (every ``QuadClass`` in the mirror's GDELT samples agrees) puts 01-05 in
+verbal cooperation, 06-09 material cooperation, 10-14 verbal conflict, 15-20 material conflict;
+ICEWS (the ``icews`` package) puts 09 (investigate) in verbal conflict and 14 (protest) in
+material conflict: 01-05, 06-08, 09-13, 14-20. Events keep their producer's quad class.
 """
 
 from __future__ import annotations
@@ -35,17 +38,24 @@ GOLDSTEIN_CHOICES = ("file", "gdelt", "icews")
 QUAD_NAMES = {1: "verbal_coop", 2: "material_coop", 3: "verbal_conflict", 4: "material_conflict"}
 
 
-def quad_class(root: int) -> int:
-    """Return the quad class (1-4) of a CAMEO root code (1-20).
+#: Last root code of quad classes 1, 2 and 3 in each producer's convention.
+QUAD_BOUNDS = {"gdelt": (5, 9, 14), "icews": (5, 8, 13)}
+
+
+def quad_class(root: int, convention: str = "gdelt") -> int:
+    """Return the quad class (1-4) of a CAMEO root code (1-20) in a producer's convention.
 
     Examples
     --------
-    >>> [quad_class(r) for r in (1, 5, 6, 8, 9, 13, 14, 20)]
+    >>> [quad_class(r) for r in (1, 5, 6, 9, 10, 14, 15, 20)]
     [1, 1, 2, 2, 3, 3, 4, 4]
+    >>> [quad_class(r, "icews") for r in (8, 9, 13, 14)]
+    [2, 3, 3, 4]
     """
     if not 1 <= root <= 20:
         raise EventsError(f"CAMEO root code {root} is outside 01-20")
-    return 1 if root <= 5 else 2 if root <= 8 else 3 if root <= 13 else 4
+    a, b, c = QUAD_BOUNDS[convention]
+    return 1 if root <= a else 2 if root <= b else 3 if root <= c else 4
 
 
 def _read(path: Path, code: str, weight: str) -> dict[str, float]:
@@ -71,7 +81,8 @@ def _load(mirror: str) -> pa.Table:
         {
             "cameo_code": pa.array(codes, pa.string()),
             "root_code": pa.array(roots, pa.int8()),
-            "quad_class": pa.array([quad_class(r) for r in roots], pa.int8()),
+            "quad_gdelt": pa.array([quad_class(r, "gdelt") for r in roots], pa.int8()),
+            "quad_icews": pa.array([quad_class(r, "icews") for r in roots], pa.int8()),
             "goldstein_gdelt": pa.array([gdelt.get(c) for c in codes], pa.float64()),
             "goldstein_icews": pa.array([icews.get(c) for c in codes], pa.float64()),
         }
@@ -81,7 +92,8 @@ def _load(mirror: str) -> pa.Table:
 def cameo_table(mirror: str | Path | None = None) -> pa.Table:
     """Return the CAMEO codebook as an Arrow table.
 
-    Columns: ``cameo_code`` (string, leading zeros kept), ``root_code``, ``quad_class``,
+    Columns: ``cameo_code`` (string, leading zeros kept), ``root_code``, ``quad_gdelt`` and
+    ``quad_icews`` (the quad class in each producer's convention),
     ``goldstein_gdelt`` and ``goldstein_icews`` (null where a copy lacks the code).
 
     Parameters

@@ -114,8 +114,27 @@ def _goldstein(choice: str) -> str:
     return "r.goldstein_value"
 
 
-def events_sql(layout: Layout, goldstein: str) -> str:
-    """The query turning the registered ``raw`` batch into ``checked`` rows (with ``reason``)."""
+def _is_text(schema: pa.Schema | None, name: str) -> bool:
+    return schema is None or pa.types.is_string(schema.field(name).type)
+
+
+def _number(schema: pa.Schema | None, name: str, sql_type: str) -> str:
+    if _is_text(schema, name):
+        return f"TRY_CAST(nullif(trim({name}), '') AS {sql_type})"
+    return f"{name}::{sql_type}"
+
+
+def _shown(schema: pa.Schema | None, name: str) -> str:
+    """A raw field as text, for the reason of a rejected row."""
+    return f"r.{name}" if _is_text(schema, name) else f"coalesce(r.{name}::VARCHAR, '')"
+
+
+def events_sql(layout: Layout, goldstein: str, schema: pa.Schema | None = None) -> str:
+    """The query turning the registered ``raw`` batch into checked rows (with ``reason``).
+
+    ``schema`` is the batch's Arrow schema: fields the parser already read as numbers are used
+    as they are, text fields are converted here and their failures become reasons.
+    """
     icews = layout.name == "icews"
     scheme = SCHEME_OF_LAYOUT[layout.name]
     if icews:
@@ -125,22 +144,24 @@ def events_sql(layout: Layout, goldstein: str) -> str:
         counts = "1 AS mentions_value, NULL::INTEGER AS sources_value, NULL::INTEGER AS articles_value, "
         count_bad = "FALSE"
     else:
-        date = "CASE WHEN regexp_full_match(date, '[0-9]{8}') THEN TRY_STRPTIME(date, '%Y%m%d')::DATE END"
+        if _is_text(schema, "date"):
+            date = "CASE WHEN regexp_full_match(date, '[0-9]{8}') THEN TRY_STRPTIME(date, '%Y%m%d')::DATE END"
+        else:
+            date = "try(make_date((date // 10000)::INT, (date // 100 % 100)::INT, (date % 100)::INT))"
         actor = "nullif({side}_code, '')"
         kind = {
             s: f"coalesce((SELECT kind FROM gdelt_types WHERE code = {s}_type1), "
             f"(SELECT kind FROM gdelt_types WHERE code = {s}_type2))"
             for s in ("source", "target")
         }
-        counts = (
-            "TRY_CAST(nullif(mentions, '') AS INTEGER) AS mentions_value, "
-            "TRY_CAST(nullif(sources, '') AS INTEGER) AS sources_value, "
-            "TRY_CAST(nullif(articles, '') AS INTEGER) AS articles_value, "
+        counts = "".join(
+            f"{_number(schema, c, 'INTEGER')} AS {c}_value, " for c in ("mentions", "sources", "articles")
         )
-        count_bad = (
-            "(r.mentions_value IS NULL AND r.mentions <> '') OR (r.sources_value IS NULL AND r.sources <> '') "
-            "OR (r.articles_value IS NULL AND r.articles <> '')"
-        )
+        count_bad = " OR ".join(
+            f"(r.{c}_value IS NULL AND r.{c} <> '')"
+            for c in ("mentions", "sources", "articles")
+            if _is_text(schema, c)
+        ) or "FALSE"
     src_actor = actor.format(side="source")
     tgt_actor = actor.format(side="target")
     if not icews:
@@ -150,9 +171,9 @@ def events_sql(layout: Layout, goldstein: str) -> str:
     return f"""
     WITH r AS (
         SELECT *,
-            TRY_CAST(nullif(event_id, '') AS BIGINT) AS event_id_value,
+            {_number(schema, 'event_id', 'BIGINT')} AS event_id_value,
             {date} AS date_value,
-            TRY_CAST(nullif(trim(goldstein), '') AS DOUBLE) AS goldstein_value,
+            {_number(schema, 'goldstein', 'DOUBLE')} AS goldstein_value,
             {counts}
             {src_actor} AS source_actor,
             {tgt_actor} AS target_actor,
@@ -179,10 +200,10 @@ def events_sql(layout: Layout, goldstein: str) -> str:
     SELECT
         r.line,
         CASE
-            WHEN r.date_value IS NULL THEN 'unparseable date ' || '"' || r.date || '"'
-            WHEN c.cameo_code IS NULL THEN 'unknown CAMEO code ' || '"' || r.cameo_code || '"'
-            WHEN r.goldstein_value IS NULL THEN 'non-numeric Goldstein ' || '"' || r.goldstein || '"'
-            WHEN r.event_id_value IS NULL THEN 'non-integer event id ' || '"' || r.event_id || '"'
+            WHEN r.date_value IS NULL THEN 'unparseable date "' || {_shown(schema, 'date')} || '"'
+            WHEN c.cameo_code IS NULL THEN 'unknown CAMEO code "' || r.cameo_code || '"'
+            WHEN r.goldstein_value IS NULL THEN 'non-numeric Goldstein "' || {_shown(schema, 'goldstein')} || '"'
+            WHEN r.event_id_value IS NULL THEN 'non-integer event id "' || {_shown(schema, 'event_id')} || '"'
             WHEN {count_bad} THEN 'non-integer mention/source/article count'
         END AS reason,
         r.event_id_value AS event_id,
@@ -197,7 +218,7 @@ def events_sql(layout: Layout, goldstein: str) -> str:
         r.target_type,
         c.cameo_code,
         c.root_code,
-        c.quad_class,
+        c.quad_{'icews' if icews else 'gdelt'} AS quad_class,
         {_goldstein(goldstein)} AS goldstein,
         r.mentions_value::INTEGER AS mentions,
         r.sources_value::INTEGER AS sources,

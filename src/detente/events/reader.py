@@ -24,6 +24,16 @@ import pyarrow.parquet as pq
 from detente.events.layouts import LAYOUTS, Detected, Layout, detect
 from detente.exceptions import EventsError
 
+#: Fields parsed as numbers on the fast path (a file with a bad value is re-read as text).
+NUMERIC: dict[str, pa.DataType] = {
+    "event_id": pa.int64(),
+    "date": pa.int64(),
+    "goldstein": pa.float64(),
+    "mentions": pa.int64(),
+    "sources": pa.int64(),
+    "articles": pa.int64(),
+}
+
 #: The layout of a file that matches none (its rows are all reported).
 UNKNOWN = Layout("unknown", "events", (), (0,), {})
 
@@ -179,7 +189,13 @@ def _read_text(
             return "error"
         return "skip"
 
-    def parse(threads: bool) -> pa.Table:
+    typed = {col: NUMERIC[canon] for canon, col in wanted.items() if canon in NUMERIC}
+    if layout.name == "icews":
+        typed.pop(wanted["date"], None)  # ICEWS dates are ISO text
+    if layout.kind != "events":
+        typed = {}
+
+    def parse(threads: bool, types: dict[str, pa.DataType]) -> pa.Table:
         source = pa.memory_map(str(content)) if isinstance(content, Path) else io.BytesIO(content)
         return pacsv.read_csv(
             source,
@@ -197,18 +213,27 @@ def _read_text(
             ),
             convert_options=pacsv.ConvertOptions(
                 include_columns=list(wanted.values()),
-                column_types=dict.fromkeys(wanted.values(), pa.string()),
+                column_types={**dict.fromkeys(wanted.values(), pa.string()), **types},
                 strings_can_be_null=False,
                 quoted_strings_can_be_null=False,
             ),
         )
 
     try:
-        table = parse(threads=True)
+        try:
+            # Fast path: numbers parsed as numbers. One non-numeric value anywhere makes the
+            # parser give up, and the file is read again as text so each bad row can be named.
+            table = parse(True, typed)
+        except pa.ArrowInvalid as exc:
+            if "conversion error" not in str(exc).lower() and "invalid value" not in str(exc).lower():
+                raise
+            numbers.clear()
+            table = parse(True, {})
         if numbers and any(n is None for n in numbers):
             # The multi-threaded parser cannot number rejected rows: re-read this file alone.
+            types = {c: t for c, t in zip(table.column_names, table.schema.types, strict=True)}
             numbers.clear()
-            table = parse(threads=False)
+            table = parse(False, {wanted[k]: types[wanted[k]] for k in wanted if wanted[k] in types})
     except pa.ArrowInvalid as exc:
         if strict and numbers:
             raise EventsError(f"{name}: line {numbers[0]}: wrong number of fields ({exc})") from None

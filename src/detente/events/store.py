@@ -147,15 +147,31 @@ class _Writer:
         self.written += batch.num_rows
 
     def publish(self, final: Path, import_id: str) -> None:
-        """Rename every written file into its partition under ``final``."""
+        """Move every partition into ``final``: one sorted file per partition and import.
+
+        A partition written by several batches is first merged (and re-sorted) into one file in
+        the temporary directory, so a large import does not leave many small files behind.
+        """
         if not self.tmp.exists():
             return
-        for n, path in enumerate(sorted(self.tmp.rglob("*.parquet"))):
+        parts: dict[Path, list[Path]] = {}
+        for path in sorted(self.tmp.glob("flush*/year=*/month=*/*.parquet")):
             rel = path.relative_to(self.tmp)
-            partition = Path(*rel.parts[1:-1])  # drop the flush folder
+            parts.setdefault(Path(*rel.parts[1:-1]), []).append(path)
+        for n, (partition, files) in enumerate(sorted(parts.items())):
+            source = files[0]
+            if len(files) > 1:
+                source = self.tmp / "merged" / partition / "part.parquet"
+                source.parent.mkdir(parents=True, exist_ok=True)
+                listed = ", ".join("'" + _sql_path(f) + "'" for f in files)
+                self.con.execute(
+                    f"""COPY (SELECT * FROM read_parquet([{listed}], hive_partitioning = false) ORDER BY {self.sort})
+                    TO '{_sql_path(source)}' (FORMAT parquet, COMPRESSION snappy,
+                    ROW_GROUP_SIZE {ROW_GROUP_SIZE})"""
+                )
             dest = final / partition
             dest.mkdir(parents=True, exist_ok=True)
-            os.replace(path, dest / f"part-{import_id}-{n:05d}.parquet")
+            os.replace(source, dest / f"part-{import_id}-{n:05d}.parquet")
 
 
 def _sql_path(path: Path) -> str:
@@ -248,7 +264,7 @@ def _check(con, parsed: Parsed, goldstein: str, strict: bool, report: ImportRepo
         scheme = SCHEME_OF_LAYOUT[parsed.layout.name]
         for side in ("source", "target"):
             raw = raw.append_column(f"{side}_key", normalise(scheme, raw[f"{side}_code"]))
-        sql = canonical.events_sql(parsed.layout, goldstein)
+        sql = canonical.events_sql(parsed.layout, goldstein, raw.schema)
     else:
         sql = canonical.MENTIONS_SQL
     con.register("raw", raw)

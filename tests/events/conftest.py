@@ -1,0 +1,77 @@
+"""Event-engine fixtures: the mirror's samples written back in their native layouts, a store
+imported from them, and one local Spark session for the whole test session."""
+
+from __future__ import annotations
+
+import csv
+import zipfile
+from pathlib import Path
+
+import pytest
+
+GDELT1 = Path("gdelt_v1_event_sample") / "gdelt1_events_georgia_2011-08.csv"
+GDELT2 = Path("gdelt_v2_event_sample") / "gdelt2_events_sample_20170701234500.csv"
+MENTIONS = Path("gdelt_v2_event_sample") / "gdelt2_mentions_sample.csv"
+ICEWS = Path("icews_event_sample") / "icews_events_2018-06-01_to_02.csv"
+
+
+def rows(path: Path) -> tuple[list[str], list[list[str]]]:
+    """The header and the rows of a mirror CSV re-save, every field as the exact text."""
+    with path.open(newline="", encoding="utf-8") as fh:
+        reader = csv.reader(fh)
+        header = next(reader)
+        return header, list(reader)
+
+
+def write_native(path: Path, body: list[list[str]], header: list[str] | None = None) -> Path:
+    """Write rows tab-separated, unquoted, as GDELT and ICEWS publish them."""
+    lines = (["\t".join(header)] if header else []) + ["\t".join(r) for r in body]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+@pytest.fixture(scope="session")
+def native(tmp_path_factory: pytest.TempPathFactory, mirror: Path) -> dict[str, Path]:
+    """The samples in their official layouts.
+
+    GDELT 1.0 as a 57-field back-file (its SOURCEURL column is empty in the sample), GDELT 2.0
+    as a zipped ``.export.CSV`` (61 fields), mentions as ``.mentions.CSV`` (16 fields), ICEWS as
+    a tab-separated dataverse file with its header row.
+    """
+    out = tmp_path_factory.mktemp("native")
+    _, g1 = rows(mirror / GDELT1)
+    assert all(r[57] == "" for r in g1)
+    gdelt1 = write_native(out / "20110801.export.CSV", [r[:57] for r in g1])
+    _, g2 = rows(mirror / GDELT2)
+    plain2 = write_native(out / "20170701234500.export.CSV", g2)
+    gdelt2 = out / "20170701234500.export.CSV.zip"
+    with zipfile.ZipFile(gdelt2, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.write(plain2, plain2.name)
+    plain2.unlink()
+    _, m = rows(mirror / MENTIONS)
+    mentions = write_native(out / "20170701234500.mentions.CSV", m)
+    header, ic = rows(mirror / ICEWS)
+    icews = write_native(out / "events.2018.sample.tab", ic, header)
+    return {"gdelt1": gdelt1, "gdelt2": gdelt2, "mentions": mentions, "icews": icews, "dir": out}
+
+
+@pytest.fixture(scope="session")
+def event_store(tmp_path_factory: pytest.TempPathFactory, native: dict[str, Path]) -> Path:
+    """A store imported from the native directory (all four files)."""
+    from detente.events import import_events
+
+    store = tmp_path_factory.mktemp("event-store")
+    report = import_events(native["dir"], store)
+    assert report.bad == 0, [str(b) for b in report.bad_rows]
+    return store
+
+
+@pytest.fixture(scope="session")
+def spark():
+    """One local Spark session (two cores) for every Spark test."""
+    from detente.events.spark import spark_session
+
+    session = spark_session("local[2]")
+    session.sparkContext.setLogLevel("ERROR")
+    yield session
+    session.stop()
