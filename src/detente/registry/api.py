@@ -236,7 +236,8 @@ class Registry:
         if new_rows:
             conn.execute(insert(t.engagements), new_rows)
         children: dict[str, list[dict[str, Any]]] = {name: [] for name in _INSERT_ORDER}
-        for rec in [r for r, _ in changed] + [r for r in records if r["id"] in set(report.inserted)]:
+        inserted = set(report.inserted)
+        for rec in [r for r, _ in changed] + [r for r in records if r["id"] in inserted]:
             for name, items in rows.child_rows(rec).items():
                 children[name].extend(items)
         for name in _INSERT_ORDER:

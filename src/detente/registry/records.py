@@ -52,6 +52,39 @@ def _validator() -> Draft202012Validator:
     return Draft202012Validator(engagement_schema())
 
 
+@cache
+def _fast_check() -> Callable[[Any], Any] | None:
+    """A compiled validator (fastjsonschema, when installed) for the common, valid case.
+
+    jsonschema takes milliseconds per nested record, too slow for the public record's tens
+    of thousands; the compiled check is ~50 times faster. Only a failure falls back to
+    jsonschema, whose errors name the field.
+    """
+    try:
+        import fastjsonschema
+    except ImportError:
+        return None
+    schema = {k: v for k, v in engagement_schema().items() if k != "$schema"}
+    schema["$schema"] = "http://json-schema.org/draft-07/schema#"  # keywords used are draft 7
+    return fastjsonschema.compile(schema)
+
+
+def _schema_errors(record: dict[str, Any]) -> list[SchemaError]:
+    fast = _fast_check()
+    if fast is not None:
+        import fastjsonschema
+
+        try:
+            fast(record)
+            return []
+        except fastjsonschema.JsonSchemaException:
+            pass  # describe it with jsonschema below
+    return sorted(
+        _validator().iter_errors(record),
+        key=lambda e: (len(e.absolute_path), [str(p) for p in e.absolute_path]),
+    )
+
+
 def _path(parts: Iterable[Any]) -> str | None:
     out = ""
     for p in parts:
@@ -179,10 +212,7 @@ def validate_record(
 
     if not isinstance(record, Mapping):
         fail(None, f"a record must be a JSON object, got {type(record).__name__}")
-    errors = sorted(
-        _validator().iter_errors(dict(record)),
-        key=lambda e: (len(e.absolute_path), [str(p) for p in e.absolute_path]),
-    )
+    errors = _schema_errors(dict(record))
     if errors:
         fail(*_explain(errors[0]))
     rec = canonical(record)
