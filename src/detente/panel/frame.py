@@ -327,14 +327,14 @@ class _Builder:
                     f"left join {table} {alias} on {alias}.{src} = u0.{col} and {alias}.year = u0.year"
                 )
                 select.append(f"{alias}.{tgt}::smallint as {_units.CODE_NAMES[target]}{suffix}")
-        where = ""
-        if p.relevant:
-            where = "where " + self._relevant_sql()
-        order = ""
-        if joins or where:
-            keys = ", ".join(c for c in select[: len(codes) + 1])
-            order = "order by " + ", ".join(s.split(" as ")[-1] for s in keys.split(", "))
-        return f"select {', '.join(select)} from ({sql}) u0 {' '.join(joins)} {where} {order}"
+        if not joins and not p.relevant:
+            return f"select {', '.join(select)}, u0.__rid from ({sql}) u0"
+        where = "where " + self._relevant_sql() if p.relevant else ""
+        # filtering or joining leaves gaps or a new order: renumber so __rid is dense again
+        return (
+            f"select {', '.join(select)}, (row_number() over (order by u0.__rid) - 1)::integer as __rid "
+            f"from ({sql}) u0 {' '.join(joins)} {where}"
+        )
 
     def _relevant_sql(self) -> str:
         """Politically relevant dyads: contiguous (types 1-5) in the year or either a major power."""
@@ -361,39 +361,31 @@ class _Builder:
         u = f"{self.prefix}_u"
         con.execute(f"create temp table {u} as {self.unit_sql()}")
         self.temps.append(u)
+        lo, hi = self.p.years
         for i, added in enumerate(self.p._added):
             st = added.table
             t = f"{self.prefix}_e{i}"
-            key = _STATE_KEY.format(c="code", y="year") if st.level == "state" else _DYAD_KEY.format(
-                c1="code1", c2="code2", y="year")
+            if st.level == "state":
+                key, keys = _STATE_KEY.format(c="code", y="year"), ("code", "year")
+            else:
+                key, keys = _DYAD_KEY.format(c1="code1", c2="code2", y="year"), ("code1", "code2", "year")
             cols = ", ".join(f"{_q(c.name)}::{c.type} as {_q(f'e{i}__{c.name}')}" for c in st.columns)
-            keys = "code, year" if st.level == "state" else "code1, code2, year"
-            lo, hi = self.p.years
+            notnull = " and ".join(f"{c} is not null" for c in keys)
             sql = (
                 f"create temp table {t} as select {key} as k, year, {cols} from ({st.sql}) s "
-                f"where year between {lo} and {hi} and {' and '.join(f'{c} is not null' for c in keys.split(', '))}"
+                f"where year between {lo} and {hi} and {notnull}"
             )
             try:
                 con.execute(sql)
             except Exception as exc:  # a missing table or column: say which enricher and source
-                from detente.store import has_table
-
-                for sid in added.enricher.sources:
-                    if not any(has_table(con, f"{sid}.{t}") for t in _tables_of(sid)):
-                        raise PanelError(
-                            f"enricher {added.enricher.name!r} needs source {sid}: "
-                            f"run `detente data import {sid}`"
-                        ) from None
-                raise PanelError(f"enricher {added.enricher.name!r} failed: {exc}") from exc
+                raise self._missing(con, added, exc) from None
             self.temps.append(t)
-            self._check_unique(con, t, added, st.level)
-            rng = con.execute(f"select min(year), max(year) from {t}").fetchall()[0]
-            lo_c, hi_c = st.coverage
-            self.masks[i] = rng[0] is not None and (rng[0] < lo_c or rng[1] > hi_c)
+            self._check_unique(con, t, added, st, i)
             self.groups.setdefault((st.level, st.system), []).append((i, st, t))
-        # one combined table per (level, system): a handful of joins however many enrichers
+        # state-level values: one combined state-year table per system, so a dyad-year panel
+        # joins it once per side however many state-level enrichers it has
         for (level, system), members in list(self.groups.items()):
-            if len(members) == 1:
+            if level != "state" or len(members) == 1:
                 continue
             t = f"{self.prefix}_{level}_{system}"
             keys = " union ".join(f"select k from {m[2]}" for m in members)
@@ -405,16 +397,33 @@ class _Builder:
             self.temps.append(t)
             self.groups[(level, system)] = [(i, st, t) for i, st, _ in members]
 
-    def _check_unique(self, con: duckdb.DuckDBPyConnection, t: str, added: _Added, level: str) -> None:
-        rows = con.execute(
-            f"select k, count(*) as n from {t} group by k having count(*) > 1 order by n desc, k limit 5"
-        ).fetchall()
-        if not rows:
+    def _missing(self, con: duckdb.DuckDBPyConnection, added: _Added, exc: Exception) -> PanelError:
+        from detente.store import has_table
+
+        for sid in added.enricher.sources:
+            if not any(has_table(con, f"{sid}.{t}") for t in _tables_of(sid)):
+                return PanelError(
+                    f"enricher {added.enricher.name!r} needs source {sid}: run `detente data import {sid}`"
+                )
+        return PanelError(f"enricher {added.enricher.name!r} failed: {exc}")
+
+    def _check_unique(
+        self, con: duckdb.DuckDBPyConnection, t: str, added: _Added, st: SideTable, i: int
+    ) -> None:
+        """Refuse keys with several records (they would duplicate unit rows); note the year span."""
+        dups, first, last = con.execute(
+            f"select (select list([k, n]) from (select k, count(*) as n from {t} group by k "
+            f"having count(*) > 1 order by n desc, k limit 5)), min(year), max(year) from {t}"
+        ).fetchall()[0]
+        lo, hi = st.coverage
+        # values outside the declared coverage would leak into years the source does not speak for
+        self.masks[i] = first is not None and (first < lo or last > hi)
+        if not dups:
             return
         shown = []
-        for k, n in rows:
+        for k, n in dups:
             year, rest = k % 10000, k // 10000
-            if level == "state":
+            if st.level == "state":
                 shown.append(f"(code={rest}, year={year}) x{n}")
             else:
                 shown.append(f"(code1={rest // 1000}, code2={rest % 1000}, year={year}) x{n}")
@@ -428,36 +437,37 @@ class _Builder:
         p = self.p
         u = f"{self.prefix}_u"
         select = [f"u.{c}" for c in p.key_columns]
+        if self.order:
+            select.insert(0, "u.__rid")
         joins: list[str] = []
-        alias: dict[tuple[str, str, str], str] = {}
+        alias: dict[tuple[str, str], str] = {}
+        self.table_of: dict[int, str] = {}
         for (level, system), members in self.groups.items():
-            table = members[0][2]
             codes = self._code_cols(system)
-            if level == "state":
-                sides = [("", codes[0])] if p.unit == "state_year" else [("1", codes[0]), ("2", codes[1])]
-                for suffix, col in sides:
-                    a = f"s{suffix or '0'}_{system}"
-                    joins.append(
-                        f"left join {table} {a} on {a}.k = {_STATE_KEY.format(c='u.' + col, y='u.year')}"
-                    )
-                    alias[(level, system, suffix)] = a
-            else:
-                if p.unit != "dyad_year":
-                    raise PanelError("dyad-level values need a dyad-year unit")
-                a = f"d_{system}"
-                joins.append(
-                    f"left join {table} {a} on {a}.k = "
-                    f"{_DYAD_KEY.format(c1='u.' + codes[0], c2='u.' + codes[1], y='u.year')}"
-                )
-                alias[(level, system, "")] = a
+            for i, _st, table in members:
+                self.table_of[i] = table
+                if (table, "") in alias or (table, "1") in alias:
+                    continue  # a combined table is joined once (per side)
+                n = len(alias)
+                if level == "state":
+                    sides = [("", codes[0])] if p.unit == "state_year" else [("1", codes[0]), ("2", codes[1])]
+                    for suffix, col in sides:
+                        a = f"s{n}_{suffix or 0}"
+                        key = _STATE_KEY.format(c="u." + col, y="u.year")
+                        joins.append(f"left join {table} {a} on {a}.k = {key}")
+                        alias[(table, suffix)] = a
+                else:
+                    if p.unit != "dyad_year":
+                        raise PanelError("dyad-level values need a dyad-year unit")
+                    a = f"d{n}"
+                    key = _DYAD_KEY.format(c1="u." + codes[0], c2="u." + codes[1], y="u.year")
+                    joins.append(f"left join {table} {a} on {a}.k = {key}")
+                    alias[(table, "")] = a
         for i, added in enumerate(p._added):
             st = added.table
             for expr, _col, name in self._exprs(i, added, st, alias):
                 select.append(f"{expr} as {_q(name)}")
-        order = ""
-        if self.order:
-            order = "order by " + ", ".join(f"u.{c}" for c in p.key_columns[: 2 if p.unit == "state_year" else 3])
-        return f"select {', '.join(select)} from {u} u {' '.join(joins)} {order}"
+        return f"select {', '.join(select)} from {u} u {' '.join(joins)}"
 
     def _exprs(self, i: int, added: _Added, st: SideTable, alias: dict) -> Iterable[tuple[str, Column, str]]:
         lo, hi = st.coverage
@@ -465,7 +475,7 @@ class _Builder:
         by_name = {c.name: c for c in st.columns}
 
         def ref(colname: str, side: str = "") -> str:
-            a = alias[(st.level, st.system, side if st.level == "state" and self.p.unit == "dyad_year" else "")]
+            a = alias[(self.table_of[i], side if st.level == "state" and self.p.unit == "dyad_year" else "")]
             return f"{a}.{_q(f'e{i}__{colname}')}"
 
         def finish(expr: str, col: Column) -> str:
@@ -503,10 +513,32 @@ class _Builder:
         con = self.p._con
         try:
             self.prepare(con)
-            return con.sql(self.final_sql()).to_arrow_table()
+            table = con.sql(self.final_sql()).to_arrow_table()
         finally:
             for t in reversed(self.temps):
                 con.execute(f"drop table if exists {t}")
+        if not self.order:
+            return table
+        return _restore_order(table)
+
+
+def _restore_order(table: pa.Table) -> pa.Table:
+    """Put rows back in unit order (code(s), year) using the dense row number ``__rid``.
+
+    Parallel hash joins return rows in no fixed order. ``__rid`` is a permutation of 0..n-1, so
+    its inverse is computed in one pass and applied with a single gather, far cheaper than a sort
+    of the whole panel.
+    """
+    import numpy as np
+    import pyarrow as pa
+
+    rid = table.column("__rid").to_numpy()
+    inverse = np.empty(len(rid), dtype=np.int64)
+    inverse[rid] = np.arange(len(rid), dtype=np.int64)
+    table = table.drop_columns(["__rid"])
+    if len(rid) and np.all(inverse == np.arange(len(rid))):
+        return table
+    return table.take(pa.array(inverse))
 
 
 def _q(name: str) -> str:

@@ -79,8 +79,14 @@ c as (
          rows between unbounded preceding and 1 preceding) + 1, y0)) as y0, y1
   from r where y0 <= y1
 )
-select code, unnest(range(y0, y1 + 1))::smallint as year
-from (select * from c where y0 <= y1 order by code, y0)
+-- __rid numbers rows in (code, year) order from the small spell table, so the panel can be put
+-- back in order after parallel joins without sorting millions of rows
+, o as (
+  select code, y0, y1, sum(y1 - y0 + 1) over (order by code, y0 rows unbounded preceding) - (y1 - y0 + 1) as off
+  from c where y0 <= y1
+)
+select code, unnest(range(y0, y1 + 1))::smallint as year, (off + unnest(range(0, y1 - y0 + 1)))::integer as __rid
+from o
 """
 
 
@@ -101,8 +107,15 @@ c as (
          rows between unbounded preceding and 1 preceding) + 1, y0)) as y0, y1
   from p where y0 <= y1
 )
-select code1, code2, unnest(range(y0, y1 + 1))::smallint as year
-from (select * from c where y0 <= y1 order by code1, code2, y0)
+-- __rid numbers rows in (code1, code2, year) order from the small spell-pair table (see above)
+, o as (
+  select code1, code2, y0, y1,
+         sum(y1 - y0 + 1) over (order by code1, code2, y0 rows unbounded preceding) - (y1 - y0 + 1) as off
+  from c where y0 <= y1
+)
+select code1, code2, unnest(range(y0, y1 + 1))::smallint as year,
+       (off + unnest(range(0, y1 - y0 + 1)))::integer as __rid
+from o
 """
 
 
