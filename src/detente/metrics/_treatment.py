@@ -29,13 +29,14 @@ __all__ = [
     "first_treated_year",
     "scope_participants",
     "treated_state_years",
+    "treatment_coverage",
 ]
 
 #: Roles whose state receives the engagement (the treated unit); contributors engage.
 TREATED_ROLES = ("host", "partner")
 
-PARTICIPANT_COLUMNS = ["engagement_id", "type", "start", "end", "ccode", "role", "personnel"]
-TREATED_COLUMNS = ["ccode", "year", "engagement_id", "type", "role", "personnel"]
+PARTICIPANT_COLUMNS = ["engagement_id", "type", "start", "end", "ccode", "role", "personnel", "source"]
+TREATED_COLUMNS = ["ccode", "year", "engagement_id", "type", "role", "personnel", "source"]
 
 
 def _registry(registry: str | None, store: str | Path | None):
@@ -86,7 +87,7 @@ def scope_participants(
     Returns
     -------
     pandas.DataFrame
-        Columns ``engagement_id, type, start, end, ccode, role, personnel``; every participant
+        Columns ``engagement_id, type, start, end, ccode, role, personnel, source``; every participant
         (contributors too) of the engagements kept. Empty when nothing matches.
 
     Raises
@@ -164,7 +165,7 @@ def treated_state_years(
     Returns
     -------
     pandas.DataFrame
-        Columns ``ccode, year, engagement_id, type, role, personnel`` (one row per state, year
+        Columns ``ccode, year, engagement_id, type, role, personnel, source`` (one row per state, year
         and engagement; ``personnel`` is the engagement's yearly level where the registry has
         it, else the participant's, else missing).
 
@@ -215,3 +216,46 @@ def first_treated_year(treated: pd.DataFrame) -> pd.Series:
     if treated.empty:
         return pd.Series(dtype="int64", name="first_year")
     return treated.groupby("ccode")["year"].min().rename("first_year")
+
+
+def treatment_coverage(participants: pd.DataFrame) -> tuple[int | None, int | None, list[str]]:
+    """The years in which the engagement record of a scope is complete enough to code "not engaged".
+
+    A state-year outside the coverage of every public dataset the engagements come from is not
+    known to be untreated: the measures leave such years out rather than count them as 0. The
+    window is the union of the sources' coverage; engagements without a public source (a user's
+    own records) widen it to their own years.
+
+    Parameters
+    ----------
+    participants : pandas.DataFrame
+        From :func:`scope_participants`.
+
+    Returns
+    -------
+    (first, last, sources)
+        First and last covered year (None when unknown) and the public source ids met.
+    """
+    from detente.exceptions import SourceError
+    from detente.sources import get_source
+
+    if participants.empty:
+        return None, None, []
+    firsts: list[int] = []
+    lasts: list[int] = []
+    sources: list[str] = []
+    for src, g in participants.groupby(participants["source"].fillna(""), sort=True):
+        cov: tuple[int | None, int | None] = (None, None)
+        if src:
+            try:
+                cov = get_source(str(src)).coverage
+                sources.append(str(src))
+            except (SourceError, KeyError):
+                cov = (None, None)
+        lo = cov[0] if cov[0] is not None else g["start"].dt.year.min()
+        hi = cov[1] if cov[1] is not None else g["end"].fillna(g["start"]).dt.year.max()
+        if pd.notna(lo):
+            firsts.append(int(lo))
+        if pd.notna(hi):
+            lasts.append(int(hi))
+    return (min(firsts) if firsts else None), (max(lasts) if lasts else None), sources
