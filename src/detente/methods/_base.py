@@ -72,9 +72,10 @@ class FittedModel:
     distribution: str = "z"
 
     def __init__(self) -> None:
-        self.params_: pd.Series = pd.Series(dtype=float)
-        self.vcov_: pd.DataFrame = pd.DataFrame()
-        self.vcov_model_: pd.DataFrame = pd.DataFrame()
+        # Set by fit(); typed placeholders keep construction cheap for small models.
+        self.params_: pd.Series = None  # type: ignore[assignment]
+        self.vcov_: pd.DataFrame = None  # type: ignore[assignment]
+        self.vcov_model_: pd.DataFrame = None  # type: ignore[assignment]
         self.log_likelihood_: float | None = None
         self.n_: int = 0
         self.events_: int | None = None

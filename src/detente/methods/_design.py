@@ -8,6 +8,7 @@ same way everywhere, with the column named.
 from __future__ import annotations
 
 import difflib
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -102,7 +103,23 @@ def split_formula(formula: str, *, rhs_only: bool) -> tuple[str | None, str]:
     return lhs, rhs or "1"
 
 
+_SIMPLE = re.compile(r"^\s*(1\s*\+\s*)?[A-Za-z_][A-Za-z0-9_.]*(\s*\+\s*[A-Za-z_][A-Za-z0-9_.]*)*\s*$")
+
+
+def _simple_terms(expr: str) -> list[str] | None:
+    """The column names of a plain sum of columns ("a + b"), else None."""
+    if not _SIMPLE.match(expr):
+        return None
+    names = [t.strip() for t in expr.split("+")]
+    return [n for n in names if n != "1"]
+
+
 def _required(expr: str) -> set[str]:
+    simple = _simple_terms(expr)
+    if simple is not None:
+        # Plain column sums skip the formula parser: most models are written this way and the
+        # parser costs more than fitting a small Cox model.
+        return set(simple)
     from formulaic import Formula
 
     try:
@@ -156,7 +173,8 @@ def design(
     miss = sub.isna()
     keep = ~miss.any(axis=1).to_numpy()
     dropped_by = {c: int(n) for c, n in miss.sum().items() if n}
-    frame = data.loc[keep].reset_index(drop=True)
+    # Only the model's columns are carried along: copying a wide table costs more than a fit.
+    frame = (sub.loc[keep] if not keep.all() else sub).reset_index(drop=True)
     d = Design(
         X=np.empty((len(frame), 0)),
         terms=[],
@@ -173,19 +191,31 @@ def design(
 
     # Right-hand side; the intercept is built and then removed for models that have none (Cox),
     # so factor coding is the full-rank treatment coding R uses.
-    try:
-        mm = model_matrix(rhs if rhs.strip() else "1", frame, na_action="raise")
-    except Exception as exc:
-        raise ModelError(f"cannot build the design matrix for {rhs!r}: {exc}") from exc
-    if "Intercept" in mm.columns and not intercept:
-        mm = mm.drop(columns="Intercept")
-    d.has_intercept = "Intercept" in mm.columns
-    X = np.asarray(mm.to_numpy(dtype=float))
+    simple = _simple_terms(rhs)
+    if simple is not None and all(
+        pd.api.types.is_numeric_dtype(frame[c]) and not pd.api.types.is_bool_dtype(frame[c]) for c in simple
+    ):
+        cols = list(dict.fromkeys(simple))
+        X = frame[cols].to_numpy(dtype=float) if cols else np.empty((len(frame), 0))
+        terms = cols
+        if intercept:
+            X = np.column_stack([np.ones(len(frame)), X])
+            terms = ["Intercept", *cols]
+    else:
+        try:
+            mm = model_matrix(rhs if rhs.strip() else "1", frame, na_action="raise")
+        except Exception as exc:
+            raise ModelError(f"cannot build the design matrix for {rhs!r}: {exc}") from exc
+        if "Intercept" in mm.columns and not intercept:
+            mm = mm.drop(columns="Intercept")
+        X = np.asarray(mm.to_numpy(dtype=float))
+        terms = [str(c) for c in mm.columns]
+    d.has_intercept = "Intercept" in terms
     bad = ~np.isfinite(X).all(axis=0)
     if bad.any():
-        names = [str(c) for c, b in zip(mm.columns, bad, strict=True) if b]
+        names = [t for t, b in zip(terms, bad, strict=True) if b]
         raise ModelError(f"term(s) {', '.join(map(repr, names))} have infinite or undefined values")
-    d.X, d.terms = X, [str(c) for c in mm.columns]
+    d.X, d.terms = X, terms
 
     if lhs:
         if lhs in frame.columns:
