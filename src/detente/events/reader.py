@@ -174,9 +174,7 @@ def _good_lines(n_good: int, bad_lines: list[int], first: int) -> np.ndarray:
     return lines[:n_good]
 
 
-def _read_text(
-    name: str, content: bytes | Path, form: Detected, *, strict: bool
-) -> tuple[pa.Table, list[BadRow]]:
+def _read_text(name: str, content: bytes | Path, form: Detected) -> tuple[pa.Table, list[BadRow]]:
     layout = form.layout
     names = list(layout.columns[: max(form.width, min(layout.widths))])
     wanted = {canon: col for canon, col in layout.fields.items() if col in names}
@@ -185,8 +183,6 @@ def _read_text(
 
     def on_invalid(row: pacsv.InvalidRow) -> str:
         numbers.append(row.number)
-        if strict:
-            return "error"
         return "skip"
 
     typed = {col: NUMERIC[canon] for canon, col in wanted.items() if canon in NUMERIC}
@@ -235,8 +231,6 @@ def _read_text(
             numbers.clear()
             table = parse(False, {wanted[k]: types[wanted[k]] for k in wanted if wanted[k] in types})
     except pa.ArrowInvalid as exc:
-        if strict and numbers:
-            raise EventsError(f"{name}: line {numbers[0]}: wrong number of fields ({exc})") from None
         raise EventsError(f"{name}: cannot be parsed as {layout.name}: {exc}") from None
     for number in numbers:
         bad.append(BadRow(name, number, f"wrong number of fields for {layout.name}"))
@@ -272,7 +266,7 @@ def pc_cast_string(column: pa.ChunkedArray) -> pa.ChunkedArray:
     return pc.fill_null(pc.cast(column, pa.string()), "")
 
 
-def read_file(path: Path, *, strict: bool = False) -> Iterator[Parsed]:
+def read_file(path: Path) -> Iterator[Parsed]:
     """Parse one file (each member of a zip) and yield its rows with their line numbers.
 
     Parameters
@@ -280,8 +274,9 @@ def read_file(path: Path, *, strict: bool = False) -> Iterator[Parsed]:
     path : Path
         A native or re-saved event/mention file, a zip of them, or a Parquet file with the
         official column names.
-    strict : bool
-        Raise :class:`EventsError` at the first bad row instead of skipping it.
+
+    Rows with the wrong number of fields, and damage to the file, are returned as bad rows; the
+    importer decides whether to go on (and, when strict, which line was the first bad one).
     """
     if path.suffix.lower() == ".parquet":
         layout, table = _read_parquet(str(path), path)
@@ -291,10 +286,7 @@ def read_file(path: Path, *, strict: bool = False) -> Iterator[Parsed]:
         bad: list[BadRow] = []
         if damage is not None:
             lines = 0 if isinstance(content, Path) else content.count(b"\n")
-            problem = BadRow(name, lines + 1, f"{damage}: the file ends here")
-            if strict:
-                raise EventsError(str(problem))
-            bad.append(problem)
+            bad.append(BadRow(name, lines + 1, f"{damage}: the file ends here"))
         first = _first_line(content)
         if not first.strip():
             if damage is None:
@@ -304,11 +296,9 @@ def read_file(path: Path, *, strict: bool = False) -> Iterator[Parsed]:
         form = detect(first)
         if form is None:
             problem = BadRow(name, 1, "not a known event layout (GDELT 1.0, GDELT 2.0, mentions, ICEWS)")
-            if strict:
-                raise EventsError(str(problem))
             yield Parsed(name, UNKNOWN, _empty(UNKNOWN), [*bad, problem], 0)
             continue
-        table, rejected = _read_text(name, content, form, strict=strict)
+        table, rejected = _read_text(name, content, form)
         yield Parsed(name, form.layout, table, bad + rejected, table.num_rows + len(rejected))
 
 

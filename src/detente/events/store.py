@@ -237,7 +237,7 @@ def import_events(
         events = _Writer(con, tmp, EVENTS_DIR, canonical.EVENT_SCHEMA, "source_cow, target_cow, date")
         mentions = _Writer(con, tmp, MENTIONS_DIR, canonical.MENTION_SCHEMA, "event_id")
         for done, path in enumerate(paths, start=1):
-            for parsed in read_file(path, strict=strict):
+            for parsed in read_file(path):
                 _check(con, parsed, goldstein, strict, report, events, mentions)
             if progress is not None:
                 progress(str(path), done, len(paths))
@@ -254,9 +254,15 @@ def import_events(
     return report
 
 
+def _first(bad: list[BadRow]) -> BadRow:
+    return min(bad, key=lambda b: -1 if b.line is None else b.line)
+
+
 def _check(con, parsed: Parsed, goldstein: str, strict: bool, report: ImportReport, events, mentions):
-    report.bad_rows.extend(parsed.bad)
     if parsed.table.num_rows == 0:
+        if strict and parsed.bad:
+            raise EventsError(str(_first(parsed.bad)))
+        report.bad_rows.extend(parsed.bad)
         report.files.append(FileReport(parsed.file, parsed.layout.name, parsed.rows_read, 0, len(parsed.bad)))
         return
     raw = parsed.table
@@ -274,6 +280,7 @@ def _check(con, parsed: Parsed, goldstein: str, strict: bool, report: ImportRepo
 
     is_bad = pc.is_valid(checked["reason"])
     n_bad = pc.sum(is_bad).as_py() or 0
+    rows: list[BadRow] = []
     if n_bad:
         rejected = checked.filter(is_bad).select(["line", "reason"]).sort_by("line")
         rows = [
@@ -282,10 +289,11 @@ def _check(con, parsed: Parsed, goldstein: str, strict: bool, report: ImportRepo
                 rejected["line"].to_pylist(), rejected["reason"].to_pylist(), strict=True
             )
         ]
-        if strict:
-            raise EventsError(str(rows[0]))
-        report.bad_rows.extend(rows)
         checked = checked.filter(pc.invert(is_bad))
+    every = sorted(parsed.bad + rows, key=lambda b: -1 if b.line is None else b.line)
+    if strict and every:
+        raise EventsError(str(every[0]))
+    report.bad_rows.extend(every)
     name = pa.array([parsed.file] * checked.num_rows, pa.string()).dictionary_encode()
     checked = checked.append_column("source_file", name)
     if parsed.layout.kind == "events":
