@@ -160,6 +160,12 @@ def design(
     lhs, rhs = split_formula(formula, rhs_only=rhs_only)
     rhs_vars = _required(rhs) if rhs.strip() not in {"1", "0", "-1", "+1"} else set()
     lhs_vars = _required(lhs) if lhs else set()
+    # formulaic leaves the arguments of stateful transforms such as bs(t, df=3) out of its
+    # required variables; any identifier in the formula that names a column is needed too.
+    columns = set(map(str, data.columns))
+    rhs_vars |= {tok for tok in re.findall(r"[A-Za-z_][A-Za-z0-9_.]*", rhs) if tok in columns}
+    if lhs:
+        lhs_vars |= {tok for tok in re.findall(r"[A-Za-z_][A-Za-z0-9_.]*", lhs) if tok in columns}
     _check_columns(data, sorted(lhs_vars), "outcome in the formula")
     _check_columns(data, sorted(rhs_vars), "named in the formula")
     roles = {"entry": entry, "duration": duration, "event": event, "cluster": cluster}
