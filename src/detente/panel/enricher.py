@@ -168,8 +168,10 @@ class Enricher:
             )
         system = ctx.system_for(self)
         sub = ctx.with_system(system)
+        # enrichers with a setup step (helper tables registered at build time) compile later
+        sql = "" if hasattr(self, "setup") or hasattr(self, "post_exprs") else self.table_sql(sub)
         return SideTable(
-            sql=self.table_sql(sub),
+            sql=sql,
             level=self.level_for(sub),
             columns=self.output_columns(sub),
             coverage=self.coverage_for(sub),

@@ -303,6 +303,8 @@ class _Builder:
         self.temps: list[str] = []
         self.groups: dict[tuple[str, str], list[tuple[int, SideTable, str]]] = {}
         self.masks: dict[int, bool] = {}
+        self.views: list[str] = []
+        self.tables: dict[int, SideTable] = {}
 
     # -- SQL pieces ------------------------------------------------------------------------
     def unit_sql(self) -> str:
@@ -364,7 +366,14 @@ class _Builder:
         lo, hi = self.p.years
         for i, added in enumerate(self.p._added):
             st = added.table
+            if hasattr(added.enricher, "post_exprs"):
+                continue  # computed over the built panel in final_sql
             t = f"{self.prefix}_e{i}"
+            setup = getattr(added.enricher, "setup", None)
+            if setup is not None:  # an enricher that registers helper tables (e.g. name -> code)
+                ctx = self.p.context.with_system(st.system)
+                self.views += setup(con, ctx, self.prefix)
+                st = replace(st, sql=added.enricher.table_sql(ctx))
             if st.level == "state":
                 key, keys = _STATE_KEY.format(c="code", y="year"), ("code", "year")
             else:
@@ -380,6 +389,7 @@ class _Builder:
             except Exception as exc:  # a missing table or column: say which enricher and source
                 raise self._missing(con, added, exc) from None
             self.temps.append(t)
+            self.tables[i] = st
             self._check_unique(con, t, added, st, i)
             self.groups.setdefault((st.level, st.system), []).append((i, st, t))
         # state-level values: one combined state-year table per system, so a dyad-year panel
@@ -463,11 +473,33 @@ class _Builder:
                     key = _DYAD_KEY.format(c1="u." + codes[0], c2="u." + codes[1], y="u.year")
                     joins.append(f"left join {table} {a} on {a}.k = {key}")
                     alias[(table, "")] = a
+        names: dict[str, str] = {}
+        posts = []
         for i, added in enumerate(p._added):
             st = added.table
-            for expr, _col, name in self._exprs(i, added, st, alias):
+            if hasattr(added.enricher, "post_exprs"):
+                posts.append(added)
+                continue
+            for expr, col, name in self._exprs(i, added, st, alias):
                 select.append(f"{expr} as {_q(name)}")
-        return f"select {', '.join(select)} from {u} u {' '.join(joins)}"
+                base = self._name(col)
+                names[col.name + name[len(base):]] = name  # detente name (with side) -> output name
+        sql = f"select {', '.join(select)} from {u} u {' '.join(joins)}"
+        for added in posts:
+            event = added.enricher.opts["event"]
+            if event not in names:
+                raise PanelError(
+                    f"peace_spells: no column {event!r} in the panel; add its enricher first "
+                    f"(columns so far: {', '.join(sorted(n for n in names if not n.startswith('_')))})"
+                )
+            keys = [f"u.{c}" for c in p.key_columns if c != "year"][: 1 if p.unit == "state_year" else 2]
+            keys = [k[2:] for k in keys]
+            exprs = [
+                f"{e} as {_q(self._name(c))}"
+                for e, c in added.enricher.post_exprs(p.context, _q(names[event]), keys)
+            ]
+            sql = f"select *, {', '.join(exprs)} from ({sql}) q"
+        return sql
 
     def _exprs(self, i: int, added: _Added, st: SideTable, alias: dict) -> Iterable[tuple[str, Column, str]]:
         lo, hi = st.coverage
@@ -517,6 +549,8 @@ class _Builder:
         finally:
             for t in reversed(self.temps):
                 con.execute(f"drop table if exists {t}")
+            for v in self.views:
+                con.unregister(v)
         if not self.order:
             return table
         return _restore_order(table)
