@@ -27,7 +27,7 @@ class Rivalries(Enricher):
 
     def table_sql(self, ctx):
         one = ("select {a} as code1, {b} as code2, unnest(range(start, \"end\" + 1)) as year, tssr_id, "
-               "coalesce(positional, 0) as r_pos, coalesce(spatial, 0) as r_spa, coalesce(ideological, 0) as r_ide, "
+               "coalesce(\"positional\", 0) as r_pos, coalesce(spatial, 0) as r_spa, coalesce(ideological, 0) as r_ide, "
                f"coalesce(interventionary, 0) as r_int from {TSS}")
         both = one.format(a="ccode1", b="ccode2") + " union all " + one.format(a="ccode2", b="ccode1")
         # two rivalries of one dyad can overlap in a year (one ends, the next begins)
