@@ -338,3 +338,16 @@ def desta_for(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     if row and row[0]:
         return _cached_desta(str(row[0])).copy()
     return desta_dyads(con)
+
+
+def mean_row(quantity: str, diff: pd.Series, design: str,
+             se_type: str = "standard error of the mean across dyads") -> dict[str, Any]:
+    """A tidy estimates row for the mean of unit-level values, with a t-based 95% interval."""
+    from scipy import stats
+
+    mean, se, n = paired_difference(diff)
+    ok = n > 1 and se == se and se > 0
+    p = float(2 * stats.t.sf(abs(mean / se), n - 1)) if ok else float("nan")
+    half = float(stats.t.ppf(0.975, n - 1) * se) if ok else float("nan")
+    return {"quantity": quantity, "estimate": mean, "std_error": se, "conf_low": mean - half,
+            "conf_high": mean + half, "p_value": p, "n": n, "design": design, "se_type": se_type}

@@ -28,9 +28,9 @@ from detente.metrics._dyad_treatment import (
     desta_for,
     engagement_dyads,
     match_controls,
+    mean_row,
     open_registry_for,
     open_store,
-    paired_difference,
     state_years,
 )
 from detente.metrics.result import MeasureResult
@@ -422,8 +422,7 @@ def _agreements(first: pd.DataFrame, controls: pd.DataFrame, con: duckdb.DuckDBP
     counts["change"] = counts["after"] - counts["before"]
     rows: list[dict[str, Any]] = []
     design = "DESTA agreements signed 1-5 years after vs 1-5 years before the first engagement"
-    mean, se, n = paired_difference(counts["change"])
-    rows.append(_row("agreements: engaged dyads, change after vs before", mean, se, n, design))
+    rows.append(mean_row("agreements: engaged dyads, change after vs before", counts["change"], design))
     ctl = controls[["contributor", "partner", "first_year", "control"]].merge(tr, on=["contributor", "partner",
                                                                                       "first_year"])
     if not ctl.empty:
@@ -431,23 +430,11 @@ def _agreements(first: pd.DataFrame, controls: pd.DataFrame, con: duckdb.DuckDBP
         cc["change"] = cc["after"] - cc["before"]
         cmean = cc.groupby(["contributor", "partner", "first_year"])["change"].mean().rename("control_change")
         counts = counts.merge(cmean.reset_index(), on=["contributor", "partner", "first_year"], how="left")
-        m2, s2, n2 = paired_difference(counts["control_change"])
-        rows.append(_row("agreements: matched dyads, change after vs before", m2, s2, n2, design))
-        m3, s3, n3 = paired_difference(counts["change"] - counts["control_change"])
-        rows.append(_row("agreements: difference (engaged - matched)", m3, s3, n3,
-                         design + ", against matched dyads"))
+        rows.append(mean_row("agreements: matched dyads, change after vs before", counts["control_change"],
+                             design))
+        rows.append(mean_row("agreements: difference (engaged - matched)",
+                             counts["change"] - counts["control_change"], design + ", against matched dyads"))
     return rows, counts
-
-
-def _row(quantity: str, mean: float, se: float, n: int, design: str) -> dict[str, Any]:
-    from scipy import stats
-
-    ok = n > 1 and se == se and se > 0
-    p = float(2 * stats.t.sf(abs(mean / se), n - 1)) if ok else float("nan")
-    half = float(stats.t.ppf(0.975, n - 1) * se) if ok else float("nan")
-    return {"quantity": quantity, "estimate": mean, "std_error": se, "conf_low": mean - half,
-            "conf_high": mean + half, "p_value": p, "n": n, "design": design,
-            "se_type": "standard error of the mean across dyads"}
 
 
 def _panel_headline(scope: Scope, est: pd.DataFrame, causal: bool, n_treated: int, fit_ok: bool) -> str:
