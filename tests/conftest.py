@@ -47,3 +47,17 @@ def store(store_path: Path):
     con = duckdb.connect(str(store_path), read_only=True)
     yield con
     con.close()
+
+
+@pytest.fixture(scope="session")
+def registry_url(tmp_path_factory: pytest.TempPathFactory, store_path: Path) -> str:
+    """A SQLite registry with the public record imported from the session store, built once."""
+    from detente.registry import import_public, open_registry
+
+    url = f"sqlite:///{tmp_path_factory.mktemp('registry') / 'registry.sqlite'}"
+    registry = open_registry(url, store=store_path)
+    try:
+        import_public(registry, store=store_path)
+    finally:
+        registry.close()
+    return url
