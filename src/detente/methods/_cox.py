@@ -382,9 +382,10 @@ def cox(
     >>> from detente.methods import cox
     >>> df = pd.DataFrame({"t": [5, 8, 3, 9, 12, 4, 7, 10], "d": [1, 1, 1, 0, 0, 1, 1, 0],
     ...                    "x": [1, 0, 1, 0, 0, 1, 0, 1]})
+    >>> import warnings; warnings.simplefilter("ignore")  # few events: a StatisticalWarning
     >>> fit = cox("x", df, duration="t", event="d")
-    >>> round(fit.params_["x"], 4)
-    1.3528
+    >>> round(float(fit.params_["x"]), 4)
+    1.1243
     """
     return CoxPH().fit(
         data, formula, duration=duration, event=event, entry=entry, cluster=cluster, strata=strata, ties=ties
