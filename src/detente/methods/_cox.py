@@ -237,7 +237,7 @@ class CoxPH(FittedModel):
         # Centre the covariates (as R does) so exp(eta) stays finite; the fit is unchanged.
         self._Xc = X - X.mean(axis=0)
         if strata:
-            codes, _ = pd.factorize(d.frame[strata], sort=True)  # type: ignore[index]
+            codes, _ = pd.factorize(d.columns[strata], sort=True)
         else:
             codes = np.zeros(n, dtype=np.int64)
         self._strata = []

@@ -54,12 +54,20 @@ class Design:
     event: np.ndarray | None = None
     cluster: np.ndarray | None = None
     n_clusters: int | None = None
-    frame: pd.DataFrame | None = None
+    columns: dict[str, np.ndarray] = field(default_factory=dict)
     rows_in: int = 0
     rows_dropped: int = 0
     dropped_by: dict[str, int] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     has_intercept: bool = False
+    _frame: pd.DataFrame | None = None
+
+    @property
+    def frame(self) -> pd.DataFrame:
+        """The rows used, as a DataFrame of the model's columns (built on first use)."""
+        if self._frame is None:
+            self._frame = pd.DataFrame(self.columns)
+        return self._frame
 
     @property
     def n(self) -> int:
@@ -175,16 +183,21 @@ def design(
     _check_columns(data, list(extra or []), "needed by the model")
 
     used = sorted(lhs_vars | rhs_vars | {c for c in roles.values() if c} | set(extra or []))
-    sub = data.loc[:, used] if used else data.iloc[:, :0]
-    miss = sub.isna()
-    keep = ~miss.any(axis=1).to_numpy()
-    dropped_by = {c: int(n) for c, n in miss.sum().items() if n}
-    # Only the model's columns are carried along: copying a wide table costs more than a fit.
-    frame = (sub.loc[keep] if not keep.all() else sub).reset_index(drop=True)
+    # Column by column with numpy: the pandas frame-wide path (loc, isna, sum) costs more than
+    # fitting a small model.
+    values = {c: data[c].to_numpy() for c in used}
+    miss = {c: np.asarray(pd.isna(v)) for c, v in values.items()}
+    dropped_by = {c: int(m.sum()) for c, m in miss.items() if m.any()}
+    keep = np.ones(len(data), dtype=bool)
+    for m in miss.values():
+        if m.any():
+            keep &= ~m
+    cols = values if keep.all() else {c: v[keep] for c, v in values.items()}
+    n_kept = int(keep.sum())
     d = Design(
-        X=np.empty((len(frame), 0)),
+        X=np.empty((n_kept, 0)),
         terms=[],
-        frame=frame,
+        columns=cols,
         rows_in=len(data),
         rows_dropped=int((~keep).sum()),
         dropped_by=dropped_by,
@@ -192,24 +205,25 @@ def design(
     if d.rows_dropped:
         detail = ", ".join(f"{c}: {n}" for c, n in sorted(dropped_by.items()))
         d.notes.append(f"{d.rows_dropped} of {len(data)} rows dropped for missing values ({detail})")
-    if len(frame) == 0:
+    if n_kept == 0:
         raise ModelError("no rows left after dropping rows with missing values in the model's columns")
 
     # Right-hand side; the intercept is built and then removed for models that have none (Cox),
     # so factor coding is the full-rank treatment coding R uses.
     simple = _simple_terms(rhs)
     if simple is not None and all(
-        pd.api.types.is_numeric_dtype(frame[c]) and not pd.api.types.is_bool_dtype(frame[c]) for c in simple
+        pd.api.types.is_numeric_dtype(cols[c].dtype) and not pd.api.types.is_bool_dtype(cols[c].dtype) for c in simple
     ):
-        cols = list(dict.fromkeys(simple))
-        X = frame[cols].to_numpy(dtype=float) if cols else np.empty((len(frame), 0))
-        terms = cols
+        names = list(dict.fromkeys(simple))
+        X = np.empty((n_kept, len(names) + int(intercept)))
         if intercept:
-            X = np.column_stack([np.ones(len(frame)), X])
-            terms = ["Intercept", *cols]
+            X[:, 0] = 1.0
+        for j, c in enumerate(names):
+            X[:, j + int(intercept)] = cols[c]
+        terms = ["Intercept", *names] if intercept else names
     else:
         try:
-            mm = model_matrix(rhs if rhs.strip() else "1", frame, na_action="raise")
+            mm = model_matrix(rhs if rhs.strip() else "1", d.frame, na_action="raise")
         except Exception as exc:
             raise ModelError(f"cannot build the design matrix for {rhs!r}: {exc}") from exc
         if "Intercept" in mm.columns and not intercept:
@@ -224,15 +238,15 @@ def design(
     d.X, d.terms = X, terms
 
     if lhs:
-        if lhs in frame.columns:
-            yv = frame[lhs]
+        if lhs in cols:
+            yv = pd.Series(cols[lhs])
             if yv.dtype == bool:
                 yv = yv.astype(float)
             if not pd.api.types.is_numeric_dtype(yv):
                 raise ModelError(f"outcome column {lhs!r} is not numeric (dtype {yv.dtype})")
             y = yv.to_numpy(dtype=float)
         else:
-            y = np.asarray(model_matrix(lhs + " - 1", frame).to_numpy(dtype=float))
+            y = np.asarray(model_matrix(lhs + " - 1", d.frame).to_numpy(dtype=float))
             if y.ndim == 2:
                 if y.shape[1] != 1:
                     raise ModelError(f"outcome {lhs!r} must be a single column")
@@ -247,8 +261,8 @@ def design(
         d.y, d.outcome = y, lhs
 
     if duration is not None:
-        dur = _numeric(frame, duration, "duration")
-        ent = _numeric(frame, entry, "entry") if entry else np.zeros(len(frame))
+        dur = _numeric(cols, duration, "duration")
+        ent = _numeric(cols, entry, "entry") if entry else np.zeros(n_kept)
         if entry:
             bad_rows = int((dur <= ent).sum())
             if bad_rows:
@@ -260,7 +274,7 @@ def design(
             raise ModelError(f"duration column {duration!r} must be positive ({int((dur <= 0).sum())} rows are not)")
         d.duration, d.entry = dur, ent
     if event is not None:
-        ev = frame[event]
+        ev = pd.Series(cols[event])
         if ev.dtype == bool:
             ev = ev.astype(float)
         if not pd.api.types.is_numeric_dtype(ev):
@@ -271,13 +285,13 @@ def design(
             raise ModelError(f"event column {event!r} must be 0/1; it has values such as {vals.tolist()}")
         d.event = evv
     if cluster is not None:
-        codes, uniques = pd.factorize(frame[cluster], sort=True)
+        codes, uniques = pd.factorize(cols[cluster], sort=True)
         d.cluster, d.n_clusters = codes.astype(np.int64), len(uniques)
     return d
 
 
-def _numeric(frame: pd.DataFrame, col: str, role: str) -> np.ndarray:
-    v = frame[col]
+def _numeric(cols: dict[str, np.ndarray], col: str, role: str) -> np.ndarray:
+    v = pd.Series(cols[col])
     if not pd.api.types.is_numeric_dtype(v):
         raise ModelError(f"{role} column {col!r} must be numeric (dtype {v.dtype})")
     a = v.to_numpy(dtype=float)
