@@ -114,7 +114,7 @@ def aggregate(
     """Aggregate an event store to dyad-months, dyad-years or state-months."""
     from rich.console import Console
 
-    from detente.events.aggregate import aggregate as run
+    from detente.events.aggregation import aggregate as run
     from detente.exceptions import EventsError
 
     console = Console(stderr=True)

@@ -23,14 +23,14 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:
-    from detente.events.aggregate import aggregate
+    from detente.events.aggregation import aggregate
     from detente.events.cameo import cameo_table
     from detente.events.layouts import LAYOUTS
     from detente.events.reader import BadRow
     from detente.events.store import ImportReport, import_events, read_events
 
 _WHERE = {
-    "aggregate": "detente.events.aggregate",
+    "aggregate": "detente.events.aggregation",
     "cameo_table": "detente.events.cameo",
     "LAYOUTS": "detente.events.layouts",
     "BadRow": "detente.events.reader",

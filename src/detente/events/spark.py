@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from detente.events.aggregate import Query, events_glob
+from detente.events.aggregation import Query, events_glob
 from detente.events.cameo import QUAD_NAMES
 from detente.events.store import EVENTS_DIR
 
