@@ -3,6 +3,7 @@ in plain language for the executive summary."""
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -10,6 +11,7 @@ from typing import Any
 
 import pandas as pd
 
+from detente.exceptions import DetenteError
 from detente.metrics.result import TIDY_COLUMNS, MeasureResult
 from detente.metrics.scope import Scope
 from detente.report.html import ReportContext, ReportSection, write_report
@@ -64,6 +66,8 @@ def run_measure(name: str, scope: Scope, *, store: Any = None, registry: Any = N
         if exc.name != MEASURES.get(name, ("", ""))[1]:
             return failed_result(name, scope, f"the measure could not be loaded: {exc}")
         return failed_result(name, scope, "this measure is not available in this installation")
+    except DetenteError as exc:  # an unknown measure name
+        return failed_result(name, scope, str(exc))
     try:
         start = time.perf_counter()
         result = fn(scope, store=store, registry=registry)
@@ -73,13 +77,53 @@ def run_measure(name: str, scope: Scope, *, store: Any = None, registry: Any = N
         return failed_result(name, scope, f"{type(exc).__name__}: {exc}")
 
 
+def default_workers() -> int:
+    """Processes for running measures side by side: ``DETENTE_WORKERS``, else the cores (at most 4)."""
+    env = os.environ.get("DETENTE_WORKERS")
+    if env and env.strip().isdigit():
+        return max(1, int(env))
+    return max(1, min(4, os.cpu_count() or 1))
+
+
+def run_tasks(
+    tasks: Sequence[tuple[Scope, str]], *, store: Any = None, registry: Any = None, workers: int | None = None
+) -> list[MeasureResult]:
+    """Run ``(scope, measure)`` tasks, in parallel processes when there are cores to spare.
+
+    Results come back in the order of ``tasks``. Measures only read the store and the registry,
+    so they can run side by side (DuckDB allows many read-only processes).
+    """
+    from detente.registry.api import Registry
+
+    if isinstance(registry, Registry):
+        registry = registry.url
+    workers = default_workers() if workers is None else workers
+    if workers <= 1 or len(tasks) < 2:
+        return [run_measure(name, scope, store=store, registry=registry) for scope, name in tasks]
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    # spawn, not fork: the parent may hold DuckDB and SQLite handles that must not be shared
+    ctx = multiprocessing.get_context("spawn")
+    out: list[MeasureResult] = []
+    with ProcessPoolExecutor(max_workers=min(workers, len(tasks)), mp_context=ctx) as pool:
+        futures = [pool.submit(run_measure, name, scope, store=store, registry=registry) for scope, name in tasks]
+        for (scope, name), fut in zip(tasks, futures, strict=True):
+            try:
+                out.append(fut.result())
+            except Exception:  # e.g. a result that cannot be sent back: compute it here instead
+                out.append(run_measure(name, scope, store=store, registry=registry))
+    return out
+
+
 def run_measures(
-    scope: Scope, names: Iterable[str] | None = None, *, store: Any = None, registry: Any = None
+    scope: Scope, names: Iterable[str] | None = None, *, store: Any = None, registry: Any = None,
+    workers: int | None = 1,
 ) -> list[MeasureResult]:
     """Run the measures called ``names`` (default: every measure in ``MEASURES``) for ``scope``."""
     from detente.metrics import MEASURES
 
-    return [run_measure(n, scope, store=store, registry=registry) for n in (names or MEASURES)]
+    return run_tasks([(scope, n) for n in (names or MEASURES)], store=store, registry=registry, workers=workers)
 
 
 def _first(result: MeasureResult, column: str) -> float | None:
@@ -154,7 +198,7 @@ def scope_report(
     title: str | None = None,
 ) -> list[Path]:
     """Write the report for one engagement or a type of engagement: every measure that applies."""
-    results = run_measures(scope, names, store=store, registry=registry)
+    results = run_measures(scope, names, store=store, registry=registry, workers=None)
     context = ReportContext(
         title=title or f"Evidence report: {scope.label}",
         subtitle="What the public record and the engagement registry say, measure by measure.",
@@ -220,7 +264,7 @@ def partner_report(
     sections = []
     for type_, n in types[:PARTNER_TYPES]:
         scope = Scope(type=type_, partner=partner)
-        results = run_measures(scope, store=store, registry=registry)
+        results = run_measures(scope, store=store, registry=registry, workers=None)
         sections.append(ReportSection(
             title=f"{type_.replace('_', ' ').capitalize()} with partner {partner}",
             intro=[f"{n} engagement(s) of this type with state {partner} (CoW code) as host or partner."],

@@ -19,7 +19,9 @@ from pathlib import Path
 from typing import Any
 
 from detente.exceptions import DetenteError
+from detente.metrics.result import MeasureResult
 from detente.metrics.scope import Scope
+from detente.report.build import plain_finding, run_tasks
 from detente.report.html import ReportSection, ReportTable
 
 
@@ -179,11 +181,34 @@ def coverage_notes(record: dict[str, Any], store: Any, names: dict[int, str]) ->
     return notes
 
 
-def case_section(case: Case | str, *, store: Any = None, registry: Any = None,
-                 names: Sequence[str] | None = None) -> ReportSection:
-    """Build the section of one case: record, M5, dyad measures, coverage limits."""
+@dataclass
+class CasePlan:
+    """A case section before its measures are run: the record part and the measure tasks."""
+
+    section: ReportSection
+    records: list[dict[str, Any]]
+    tasks: list[tuple[Scope, str]]
+    registry_url: str
+
+    def finish(self, results: Sequence[MeasureResult]) -> ReportSection:
+        """Put the results of :attr:`tasks` (in order) into the section, with its findings."""
+        section, many = self.section, len(self.records) > 1
+        section.results = list(results)
+        titles = {r["id"]: r["title"] for r in self.records}
+        for res in results:
+            if res.measure == "objectives":
+                label = titles.get(str(res.scope.get("engagement")), "")
+                section.findings.append((f"{label}: " if many else "") + plain_finding(res))
+        section.findings.append("Legal basis: " + "; ".join(
+            f"{r['title']}: {legal_basis_text(r)}" if many else legal_basis_text(r) for r in self.records) + ".")
+        return section
+
+
+def plan_case(case: Case | str, *, store: Any = None, registry: Any = None,
+              names: Sequence[str] | None = None) -> CasePlan:
+    """Read a case's records, build its record tables and coverage notes, and list its measures."""
+    from detente.metrics import MEASURES
     from detente.registry.api import Registry, open_registry
-    from detente.report.build import plain_finding, run_measures
 
     case = get_case(case) if isinstance(case, str) else case
     reg = registry if isinstance(registry, Registry) else open_registry(registry, store=store, check_codes=False)
@@ -199,20 +224,23 @@ def case_section(case: Case | str, *, store: Any = None, registry: Any = None,
         if not isinstance(registry, Registry):
             reg.close()
     state_names = _names(store)
-    from detente.metrics import MEASURES
-
+    # M5 first: a case is judged against its own objectives before the dyad's outcomes
     order = ["objectives", *[m for m in (names or MEASURES) if m != "objectives"]]
     section = ReportSection(title=case.title, intro=[case.intro])
+    tasks: list[tuple[Scope, str]] = []
     for rec in records:
         section.tables.append(record_table(rec, state_names))
-        label = rec["title"]
-        section.notes += [f"{label} — {n}" if len(records) > 1 else n for n in coverage_notes(rec, store, state_names)]
-        results = run_measures(Scope(engagement=rec["id"]), order, store=store, registry=url)
-        section.results += results
-        section.findings += [(f"{label}: " if len(records) > 1 else "") + plain_finding(r) for r in results[:1]]
-    section.findings.insert(0, "Legal basis: " + "; ".join(
-        f"{r['title']}: {legal_basis_text(r)}" if len(records) > 1 else legal_basis_text(r) for r in records) + ".")
-    return section
+        prefix = f"{rec['title']} — " if len(records) > 1 else ""
+        section.notes += [prefix + n for n in coverage_notes(rec, store, state_names)]
+        tasks += [(Scope(engagement=rec["id"]), m) for m in order]
+    return CasePlan(section, records, tasks, url)
+
+
+def case_section(case: Case | str, *, store: Any = None, registry: Any = None,
+                 names: Sequence[str] | None = None, workers: int | None = None) -> ReportSection:
+    """Build the section of one case: record, M5, the dyad's measures, coverage limits."""
+    plan = plan_case(case, store=store, registry=registry, names=names)
+    return plan.finish(run_tasks(plan.tasks, store=store, registry=plan.registry_url, workers=workers))
 
 
 def case_report(name: str, output: Path, *, store: Any = None, registry: Any = None, pdf: bool = False) -> list[Path]:
@@ -220,7 +248,7 @@ def case_report(name: str, output: Path, *, store: Any = None, registry: Any = N
     from detente.report.build import executive_summary, sections_report
 
     section = case_section(name, store=store, registry=registry)
-    executive = [*section.findings[:1], *executive_summary(section.results)]
+    executive = [section.findings[-1], *executive_summary(section.results)]
     return sections_report([section], output, title=f"Case report: {section.title}",
                            subtitle="The engagement record, its objectives, and what the public record shows "
                                     "for the host state.", store=store, pdf=pdf, executive=executive)

@@ -94,10 +94,23 @@ def _fmt(value: Any) -> tuple[str, bool]:
     return str(value), False
 
 
-def _table(result: MeasureResult) -> tuple[list[str], list[list[dict[str, Any]]]]:
+#: Rows shown before a long table is folded (the rest open on a click, offline).
+TABLE_ROWS_SHOWN = 8
+
+
+def _table(result: MeasureResult) -> tuple[list[str], list[list[dict[str, Any]]], list[str]]:
+    """Header, rows and the columns that hold one value in every row (said once, not repeated)."""
     frame = result.tidy()
     keep = [c for c in frame.columns if frame[c].notna().any()]
     frame = frame[keep]
+    constants = []
+    if len(frame) > 2:
+        for c in list(frame.columns):
+            values = frame[c].astype(str).unique()
+            if c != "quantity" and len(values) == 1 and frame[c].notna().all():
+                text, _ = _fmt(frame[c].iloc[0])
+                constants.append(f"{c.replace('_', ' ')}: {text}")
+                frame = frame.drop(columns=c)
     header = [c.replace("_", " ") for c in frame.columns]
     rows = []
     for rec in frame.itertuples(index=False):
@@ -106,7 +119,7 @@ def _table(result: MeasureResult) -> tuple[list[str], list[list[dict[str, Any]]]
             text, num = _fmt(v.item() if hasattr(v, "item") else v)
             cells.append({"text": text, "num": num})
         rows.append(cells)
-    return header, rows
+    return header, rows, constants
 
 
 def _diagnostics_text(diag: dict[str, Any]) -> str:
@@ -133,7 +146,7 @@ def render_html(results: Sequence[MeasureResult], context: ReportContext) -> str
     counter = iter(range(1_000_000))
 
     def item(r: MeasureResult) -> dict[str, Any]:
-        header, rows = _table(r)
+        header, rows, constants = _table(r)
         return {
             "anchor": f"m{next(counter)}-{re.sub(r'[^a-z0-9]+', '-', r.measure.lower())}",
             "title": _title(r),
@@ -147,7 +160,9 @@ def render_html(results: Sequence[MeasureResult], context: ReportContext) -> str
             "diagnostics": _diagnostics_text(r.diagnostics),
             "figure": r.figure_data_uri(),
             "table_header": header,
-            "table_rows": rows,
+            "table_rows": rows[:TABLE_ROWS_SHOWN],
+            "table_more": rows[TABLE_ROWS_SHOWN:],
+            "table_constants": constants,
         }
 
     sections = []

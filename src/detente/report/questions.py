@@ -13,7 +13,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from detente.metrics.result import MeasureResult
 from detente.metrics.scope import Scope
+from detente.report.build import plain_finding, run_tasks
+from detente.report.cases import plan_case
 from detente.report.html import ReportSection
 
 
@@ -57,25 +60,34 @@ QUESTIONS: tuple[Question, ...] = (
 CASE_ORDER = ("japan", "balkans", "korea")
 
 
-def question_section(q: Question, *, store: Any = None, registry: Any = None) -> ReportSection:
+def question_section(q: Question, *, store: Any = None, registry: Any = None,
+                     workers: int | None = None) -> ReportSection:
     """Answer one standard question: its measures for its scope."""
-    from detente.registry.api import Registry
-    from detente.report.build import plain_finding, run_measures
+    results = run_tasks([(q.scope, m) for m in q.measures], store=store, registry=registry, workers=workers)
+    return _question_section(q, results)
 
-    # measures open the registry from its URL
-    url = registry.url if isinstance(registry, Registry) else registry
-    results = run_measures(q.scope, q.measures, store=store, registry=url)
+
+def _question_section(q: Question, results: list[MeasureResult]) -> ReportSection:
     return ReportSection(title=q.title, intro=[q.intro, f"Evaluated for: {q.scope.label}."],
                          results=results, findings=[plain_finding(r) for r in results])
 
 
-def standard_sections(store: Any = None, registry: Any = None) -> list[ReportSection]:
-    """Every standard question and case as a report section."""
-    from detente.report.cases import case_section
+def standard_sections(store: Any = None, registry: Any = None, *, workers: int | None = None) -> list[ReportSection]:
+    """Every standard question and case as a report section.
 
-    sections = [question_section(q, store=store, registry=registry) for q in QUESTIONS]
-    for name in CASE_ORDER:
-        sections.append(case_section(name, store=store, registry=registry))
+    All the measures of all sections run in one pool of processes, so the slow ones overlap.
+    """
+    plans = [plan_case(name, store=store, registry=registry) for name in CASE_ORDER]
+    tasks = [(q.scope, m) for q in QUESTIONS for m in q.measures] + [t for p in plans for t in p.tasks]
+    url = plans[0].registry_url
+    results = run_tasks(tasks, store=store, registry=url, workers=workers)
+    sections, i = [], 0
+    for q in QUESTIONS:
+        sections.append(_question_section(q, results[i:i + len(q.measures)]))
+        i += len(q.measures)
+    for p in plans:
+        sections.append(p.finish(results[i:i + len(p.tasks)]))
+        i += len(p.tasks)
     return sections
 
 
