@@ -169,6 +169,8 @@ class Panel:
         if enricher.name in self.enrichers:
             raise PanelError(f"enricher {enricher.name!r} is already in this panel")
         table = enricher.side_table(self.context)
+        if hasattr(enricher, "post_exprs"):  # reads a column added earlier: take its coverage
+            table = replace(table, coverage=self._coverage_of(enricher.opts["event"]))
         lo, hi = table.coverage
         if self.years[1] < lo or self.years[0] > hi:
             raise PanelError(
@@ -178,6 +180,18 @@ class Panel:
         if table.rule and self._echo is not None:
             self._echo(f"{enricher.name}: {table.rule}")
         return self._copy(added=(*self._added, _Added(enricher, table)))
+
+    def _coverage_of(self, column: str) -> tuple[int, int]:
+        """The coverage of the enricher that added ``column`` (detente name, with side suffix)."""
+        for a in self._added:
+            for c in a.table.columns:
+                if column in (c.name, c.name + "1", c.name + "2"):
+                    return a.table.coverage
+        known = sorted(c.name for a in self._added for c in a.table.columns if not c.name.startswith("_"))
+        raise PanelError(
+            f"no column {column!r} in the panel yet; add its enricher first "
+            f"(columns so far: {', '.join(known) or 'none'})"
+        )
 
     def __getattr__(self, attr: str) -> Callable[..., Panel]:
         if attr.startswith("add_"):
