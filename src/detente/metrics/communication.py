@@ -306,6 +306,8 @@ def ideal_point_did(
         panel), ``path`` (mean distance by relative year, treated vs matched), and with
         ``estimate``: ``did`` and ``event_study`` fits and ``pretrend`` (dict).
     """
+    # a year without votes (1964) is a missing row, not a gap to close up: index by calendar year
+    ideal = ideal.reindex(range(int(ideal.index.min()), int(ideal.index.max()) + 1))
     years = ideal.index.to_numpy()
     states = ideal.columns.to_numpy().astype(int)
     values = ideal.to_numpy(dtype=float)
