@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import duckdb
 
@@ -23,9 +23,6 @@ from detente.sources.reader import (
 )
 from detente.sources.validate import check_table, locate_bad_value, select_list
 from detente.store.duck import CATALOG_SCHEMA
-
-if TYPE_CHECKING:
-    pass
 
 #: Sources whose codes define validity for the others; imported first.
 STATE_SOURCES = ("cow_state_system", "gw_state_system")
@@ -192,13 +189,18 @@ def import_source(
     if codes is None:
         codes = known_codes(con)
     done: list[ImportedFile] = []
+    # checksums are computed in a thread while DuckDB reads (hashlib releases the GIL)
+    pool = ThreadPoolExecutor(max_workers=1)
+    digests = {spec.name: pool.submit(sha256_of, folder / spec.name) for spec in source.files
+               if (folder / spec.name).is_file()}
+    pool.shutdown(wait=False)
     con.execute("begin transaction")
     try:
         con.execute(f"create schema if not exists {quote_ident(source.id)}")
         for spec in source.files:
             path = folder / spec.name
             rows = _load_file(con, source, spec, path, codes)
-            digest = sha256_of(path)
+            digest = digests[spec.name].result()
             done.append(ImportedFile(source.id, spec.name, spec.table, rows, digest, digest == spec.sha256))
             if on_file:
                 on_file(spec.name)
