@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -54,9 +55,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         print(message)
 
 
-@pytest.fixture()
-def postgres_url() -> Iterator[str]:
-    """A URL to a fresh PostgreSQL schema, dropped afterwards."""
+@contextmanager
+def _postgres_schema() -> Iterator[str]:
     from sqlalchemy import create_engine, text
 
     ok, why = postgres_reachable()
@@ -73,6 +73,24 @@ def postgres_url() -> Iterator[str]:
         with admin.begin() as conn:
             conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
         admin.dispose()
+
+
+@pytest.fixture()
+def postgres_url() -> Iterator[str]:
+    """A URL to a fresh PostgreSQL schema, dropped afterwards."""
+    with _postgres_schema() as url:
+        yield url
+
+
+@pytest.fixture(scope="module",
+                params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def module_registry_url(request: pytest.FixtureRequest, tmp_path_factory) -> Iterator[str]:
+    """An empty registry URL on each back end, shared by the tests of one module."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path_factory.mktemp('registry') / 'registry.sqlite'}"
+        return
+    with _postgres_schema() as url:
+        yield url
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])

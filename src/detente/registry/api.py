@@ -189,41 +189,51 @@ class Registry:
         actor = actor or default_actor()
         records = list(records)
         report = WriteReport()
-        existing = rows.read_records(conn, [r["id"] for r in records])
+        texts = {r["id"]: rows.dumps(r) for r in records}
+        digests = {eid: rows.digest(text) for eid, text in texts.items()}
+        # versions and digests only: unchanged records need no full read (fast re-imports)
+        meta = rows.read_meta(conn, list(texts))
+        to_read = [eid for eid, (_, dig) in meta.items() if dig != digests[eid]]
+        before_of = rows.read_records(conn, to_read) if to_read else {}
         now = _now()
         new_rows, changed, audit = [], [], []
         for rec in records:
             eid = rec["id"]
-            if eid in existing:
+            if eid in meta:
                 if must_be_new:
                     raise RecordValidationError(None, None, "id", f"duplicate id {eid!r}: already in the registry")
-                before, version = existing[eid]
+                version, stored_digest = meta[eid]
                 if expected is not None and eid in expected and expected[eid] != version:
                     raise ConcurrencyError(
                         f"engagement {eid!r} changed since it was read "
                         f"(version {expected[eid]}, now {version}): read it again and retry"
                     )
-                if before == rec:
+                if stored_digest == digests[eid]:
+                    report.unchanged.append(eid)
+                    continue
+                before = before_of[eid][0]
+                if before == rec:  # same content, digest from an older serialisation
                     report.unchanged.append(eid)
                     continue
                 changed.append((rec, version))
                 audit.append({"at": now, "actor": actor, "action": action, "engagement_id": eid,
                               "version": version + 1, "before": rows.dumps(before),
-                              "after": rows.dumps(rec)})
+                              "after": texts[eid]})
                 report.updated.append(eid)
             else:
                 if expected is not None and eid in expected:
                     raise ConcurrencyError(f"engagement {eid!r} was deleted since it was read")
                 new_rows.append({**rows.engagement_row(rec), "version": 1, "created_at": now,
-                                 "updated_at": now})
+                                 "updated_at": now, "digest": digests[eid]})
                 audit.append({"at": now, "actor": actor, "action": action, "engagement_id": eid,
-                              "version": 1, "before": None, "after": rows.dumps(rec)})
+                              "version": 1, "before": None, "after": texts[eid]})
                 report.inserted.append(eid)
         for rec, version in changed:
             res = conn.execute(
                 update(t.engagements)
                 .where(t.engagements.c.id == rec["id"], t.engagements.c.version == version)
-                .values(**rows.engagement_row(rec), version=version + 1, updated_at=now)
+                .values(**rows.engagement_row(rec), version=version + 1, updated_at=now,
+                        digest=digests[rec["id"]])
             )
             if res.rowcount != 1:
                 raise ConcurrencyError(

@@ -90,18 +90,17 @@ def engagements_frame(
     q = _filtered(select(e), e, type=type, status=status, source=source, ids=ids).order_by(e.c.id)
     with registry.engine.connect() as conn:
         eng = pd.DataFrame(conn.execute(q).mappings().all(), columns=[c.name for c in e.c])
-        parts = pd.DataFrame(
-            conn.execute(
-                select(t.participants.c.engagement_id, t.participants.c.system,
-                       t.participants.c.code, t.participants.c.role)
-                .order_by(t.participants.c.engagement_id, t.participants.c.position)
-            ).all(),
-            columns=["engagement_id", "system", "code", "role"],
-        )
+        p = t.participants
+        pq = _filtered(select(p.c.engagement_id, p.c.system, p.c.code, p.c.role)
+                       .join(e, e.c.id == p.c.engagement_id),
+                       e, type=type, status=status, source=source, ids=ids)
+        parts = pd.DataFrame(conn.execute(pq.order_by(p.c.engagement_id, p.c.position)).all(),
+                             columns=["engagement_id", "system", "code", "role"])
         counts = {}
         for name, table in (("n_objectives", t.objectives), ("n_assessments", t.assessments)):
-            rows = conn.execute(select(table.c.engagement_id)).scalars().all()
-            counts[name] = pd.Series(rows, dtype="object").value_counts()
+            cq = _filtered(select(table.c.engagement_id).join(e, e.c.id == table.c.engagement_id),
+                           e, type=type, status=status, source=source, ids=ids)
+            counts[name] = pd.Series(conn.execute(cq).scalars().all(), dtype="object").value_counts()
     eng = eng.rename(columns={"start_date": "start", "end_date": "end"})
     parts["label"] = parts["system"] + ":" + parts["code"].astype(str)
     for role, column in (("contributor", "contributors"), ("host", "hosts"), ("partner", "partners")):

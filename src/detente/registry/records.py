@@ -19,7 +19,7 @@ from jsonschema.exceptions import ValidationError as SchemaError
 
 from detente.exceptions import RecordValidationError
 from detente.registry import vocab
-from detente.registry.schema import engagement_schema
+from detente.registry.schema import DATE_PATTERN, engagement_schema
 
 Record = dict[str, Any]
 
@@ -107,9 +107,10 @@ def _explain(err: SchemaError) -> tuple[str | None, str]:
         return _path([*path, name]), f"unexpected field {name!r} (not in the published schema)"
     if kw == "enum":
         what = path[-1] if path and isinstance(path[-1], str) else "value"
-        return field, f"unknown {what} {v!r}: expected one of {', '.join(map(str, err.validator_value))}"
+        allowed = ", ".join(str(x) for x in err.validator_value if x is not None)
+        return field, f"unknown {what} {v!r}: expected one of {allowed}"
     if kw == "pattern":
-        if err.validator_value == engagement_schema()["properties"]["start"]["anyOf"][0]["pattern"]:
+        if err.validator_value == DATE_PATTERN:
             return field, f"malformed date {v!r}: expected YYYY-MM-DD"
         return field, f"malformed value {v!r}: must match {err.validator_value}"
     if kw == "minimum":
@@ -121,7 +122,8 @@ def _explain(err: SchemaError) -> tuple[str | None, str]:
             sub_field, reason = _explain(inner[0])
             return sub_field or field, reason
     if kw == "type":
-        return field, f"{v!r} is not of type {err.validator_value}"
+        kinds = err.validator_value if isinstance(err.validator_value, list) else [err.validator_value]
+        return field, f"{v!r} is not of type {' or '.join(kinds)}"
     if kw == "minLength":
         return field, "must not be empty"
     if kw == "const":

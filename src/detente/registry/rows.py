@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -29,6 +30,22 @@ def _s(value: dt.date | str | None) -> str | None:
 def dumps(record: Record | None) -> str | None:
     """Serialise a record for the audit log (stable key order, text verbatim)."""
     return None if record is None else json.dumps(record, ensure_ascii=False)
+
+
+def digest(text: str) -> str:
+    """Content digest of a serialised record (finds unchanged records without reading them)."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def read_meta(conn: Connection, ids: Sequence[str]) -> dict[str, tuple[int, str | None]]:
+    """Return ``{id: (version, digest)}`` for the ids that exist."""
+    out: dict[str, tuple[int, str | None]] = {}
+    e = t.engagements
+    for chunk in _chunks(ids):
+        q = select(e.c.id, e.c.version, e.c.digest).where(e.c.id.in_(chunk))
+        for eid, version, dig in conn.execute(q):
+            out[eid] = (version, dig)
+    return out
 
 
 def engagement_row(rec: Record) -> dict[str, Any]:

@@ -81,6 +81,25 @@ DATASETS: tuple[str, ...] = (
 )
 
 
+def _drop_unknown_states(registry: Registry, rec: dict[str, Any], batch: Batch) -> None:
+    """Report participants whose codes are not states in their system, and keep the rest.
+
+    Sources code some territories (Aden, Hong Kong ...) outside the state lists; the engagement
+    stays in the registry and the participant is reported, not dropped silently.
+    """
+    if registry.known_code is None:
+        return
+    kept = []
+    for p in rec.get("participants", []):
+        if registry.known_code(p["system"], p["code"]):
+            kept.append(p)
+        else:
+            batch.unresolved_name(p.get("name") or p["code"], batch.dataset, None,
+                                  f"{p['system']} code {p['code']} is not a state "
+                                  f"({p['role']} of {rec['id']}): participant left out")
+    rec["participants"] = kept
+
+
 @dataclass
 class DatasetResult:
     """What one public dataset contributed."""
@@ -180,6 +199,7 @@ def import_public(
                                           "duplicate id in the source: first kept")
                     continue
                 seen.add(rec.get("id"))
+                _drop_unknown_states(registry, rec, batch)
                 try:
                     records.append(registry.validate(rec))
                 except RecordValidationError as exc:

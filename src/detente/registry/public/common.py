@@ -94,6 +94,29 @@ def ymd(year: Any, month: Any, day: Any, *, end: bool = False) -> tuple[str | No
     return dt.date(y, m, d).isoformat(), widened
 
 
+_US_DATE = re.compile(r"^\s*(\d{1,2}|xx)/(\d{1,2}|xx)/(\d{4}|\d{2})\b", re.IGNORECASE)
+_ISO_DATE = re.compile(r"^\s*(\d{4})-(\d{1,2}|xx)-(\d{1,2}|xx)\b", re.IGNORECASE)
+
+
+def date_parts(text: Any) -> tuple[int | None, Any, Any]:
+    """Year, month and day from "5/16/80", "11/xx/2007" or "1998-09-14 00:00:00".
+
+    Two-digit years are 19xx from 50 on and 20xx below (the exercise data span 1970-2016).
+    """
+    if not present(text):
+        return None, None, None
+    m = _US_DATE.match(str(text))
+    if m:
+        year = int(m.group(3))
+        if year < 100:
+            year += 1900 if year >= 50 else 2000
+        return year, m.group(1), m.group(2)
+    m = _ISO_DATE.match(str(text))
+    if m:
+        return int(m.group(1)), m.group(2), m.group(3)
+    return None, None, None
+
+
 def status_for(start: str | None, end: str | None, today: dt.date | None = None) -> str:
     """Lifecycle status of a public record: completed when it ended, else ongoing."""
     today = today or dt.date.today()

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from detente.registry.public.common import (
     Batch,
+    date_parts,
     participant,
     present,
     status_dates,
@@ -30,8 +31,13 @@ _AIMS = ("warfighting", "peacekeeping", "humanitarian")
 
 
 def _dates(r, batch: Batch, file: str, line: int, ident: str) -> tuple[str | None, str | None, bool]:
-    start, w1 = ymd(r.s_year, r.s_month, r.s_day)
-    end, w2 = ymd(r.e_year, r.e_month, r.e_day, end=True)
+    """Dates from the year/month/day columns, else from the date text when the year is blank."""
+    s_parts = (r.s_year, r.s_month, r.s_day) if present(r.s_year) else date_parts(r.start_date)
+    end_text = getattr(r, "end_date", None) if hasattr(r, "end_date") else getattr(r, "enddate", None)
+    e_parts = (r.e_year, r.e_month, r.e_day) if present(r.e_year) and str(r.e_year).strip().isdigit() \
+        else date_parts(end_text)
+    start, w1 = ymd(*s_parts)
+    end, w2 = ymd(*e_parts, end=True)
     if start is not None and end is not None and end < start:
         batch.unresolved_name(ident, file, line, f"end {end} before start {start} in the source: end dropped")
         end = None
