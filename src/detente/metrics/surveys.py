@@ -129,7 +129,7 @@ def _states(values: pd.Series, line: pd.Series, name: str) -> pd.Series:
         codes = dict(zip(uniq, res.codes, strict=True))
         for i, v in names.items():
             code = codes[v]
-            if code is None or code != code:
+            if pd.isna(code):
                 raise ValidationError(name, int(line[i]), "state", f"{v!r} is not a known state name or CoW code")
             out[i] = int(code)
     return out
