@@ -144,6 +144,7 @@ def treated_state_years(
     *,
     last_year: int | None = None,
     con: duckdb.DuckDBPyConnection | None = None,
+    participants: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """The host/partner state-years an evaluation scope treats.
 
@@ -161,6 +162,8 @@ def treated_state_years(
     last_year : int, optional
         The last year an open-ended engagement is counted in.
     con : duckdb connection, optional
+    participants : pandas.DataFrame, optional
+        The scope's participants from :func:`scope_participants`, when already read.
 
     Returns
     -------
@@ -175,7 +178,7 @@ def treated_state_years(
     >>> tsy = treated_state_years(Scope(type="peacekeeping", region="africa"))  # doctest: +SKIP
     >>> tsy.groupby("ccode").year.min()  # doctest: +SKIP
     """
-    parts = scope_participants(scope, registry, store, con=con)
+    parts = participants if participants is not None else scope_participants(scope, registry, store, con=con)
     hosts = parts[parts["role"].isin(TREATED_ROLES) & parts["start"].notna()]
     if hosts.empty:
         return pd.DataFrame(columns=TREATED_COLUMNS).astype({"ccode": "int64", "year": "int64"})

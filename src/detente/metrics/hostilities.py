@@ -132,25 +132,38 @@ def _state_outcomes(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
 
 def _match_controls(sy: pd.DataFrame, first: pd.Series, pool: list[int]) -> tuple[list[int], pd.DataFrame]:
     """Never-treated states of the treated state's region nearest in conflict-years over the
-    :data:`MATCH_YEARS` before its first engagement (ties: fewer battle deaths, then code)."""
+    :data:`MATCH_YEARS` before its first engagement (ties: lower code)."""
     conflict = sy.pivot_table(index="ccode", columns="year", values="conflict", aggfunc="max")
+    years = conflict.columns.to_numpy()
+    # Cumulative conflict-years with a leading zero column: a window's sum is a difference.
+    cum = np.concatenate([np.zeros((len(conflict), 1)), np.nan_to_num(conflict.to_numpy()).cumsum(axis=1)], axis=1)
+    seen = np.concatenate([np.zeros((len(conflict), 1)), conflict.notna().to_numpy().cumsum(axis=1)], axis=1)
+    row_of = {int(c): i for i, c in enumerate(conflict.index)}
+    regions = {int(c): region_of(int(c)) for c in conflict.index}
+    pool_rows = np.array([row_of[int(d)] for d in pool if int(d) in row_of], dtype=int)
+    pool_codes = np.array([int(d) for d in pool if int(d) in row_of], dtype=int)
+    pool_regions = np.array([regions[int(d)] for d in pool_codes], dtype=object)
     chosen: set[int] = set()
     rows = []
     for c, g in first.items():
-        yrs = [y for y in range(int(g) - MATCH_YEARS, int(g)) if y in conflict.columns]
-        if not yrs or c not in conflict.index:
+        if int(c) not in row_of:
             continue
-        hist = conflict[yrs].sum(axis=1, min_count=1)
-        reg = region_of(int(c))
-        cands = [d for d in pool if region_of(int(d)) == reg and d in hist.index and pd.notna(hist[d])]
-        if not cands:
+        a = int(np.searchsorted(years, int(g) - MATCH_YEARS))
+        b = int(np.searchsorted(years, int(g)))
+        if b <= a:
             continue
-        dist = (hist[cands] - hist[c]).abs().sort_values(kind="stable")
-        pick = list(dist.index[:N_MATCH])
+        hist = cum[:, b] - cum[:, a]
+        observed = (seen[:, b] - seen[:, a]) > 0
+        sel = (pool_regions == regions[int(c)]) & observed[pool_rows]
+        if not sel.any():
+            continue
+        dist = np.abs(hist[pool_rows[sel]] - hist[row_of[int(c)]])
+        order = np.lexsort((pool_codes[sel], dist))[:N_MATCH]
+        pick = pool_codes[sel][order]
         chosen.update(int(p) for p in pick)
-        rows.append({"ccode": int(c), "first_year": int(g), "pre_conflict_years": float(hist[c]),
+        rows.append({"ccode": int(c), "first_year": int(g), "pre_conflict_years": float(hist[row_of[int(c)]]),
                      "controls": ";".join(str(p) for p in pick),
-                     "controls_pre_conflict_years": float(hist[pick].mean())})
+                     "controls_pre_conflict_years": float(hist[[row_of[int(p)] for p in pick]].mean())})
     return sorted(chosen), pd.DataFrame(rows)
 
 
@@ -222,7 +235,8 @@ def _type(scope: Scope, con: duckdb.DuckDBPyConnection, store: str | Path | None
     cov0, cov1, srcs = treatment_coverage(parts)
     base.sources.extend(srcs)
     sy = _state_outcomes(con)
-    treated = treated_state_years(scope, registry, store, last_year=int(sy.year.max()), con=con)
+    treated = treated_state_years(scope, registry, store, last_year=int(sy.year.max()), con=con,
+                                  participants=parts)
     if treated.empty or cov0 is None:
         base.warnings.append(f"no engagements with host or partner states in the registry for {scope.label}")
         base.headline = f"No engagements found for {scope.label}: nothing to evaluate."
@@ -283,6 +297,10 @@ def _type(scope: Scope, con: duckdb.DuckDBPyConnection, store: str | Path | None
             warn.append(f"{label}: only {n_tr} treated state(s): the estimate is fragile")
     # Robustness: negative binomial of battle deaths on post-engagement years.
     nb_d = panel.dropna(subset=["battle_deaths"]).copy()
+    # The count model uses the event-study window around each first engagement (controls: those years).
+    near = nb_d.first_year.isna() | (nb_d.year - nb_d.first_year).between(WINDOW[0], WINDOW[1])
+    span = first.min() + WINDOW[0], first.max() + WINDOW[1]
+    nb_d = nb_d[near & nb_d.year.between(*span)]
     nb_d["post"] = (nb_d.first_year.notna() & (nb_d.year >= nb_d.first_year)).astype(int)
     nb_d["treated_group"] = nb_d.first_year.notna().astype(int)
     nb_d["decade"] = (nb_d.year // 10 * 10).astype(str)

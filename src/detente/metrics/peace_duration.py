@@ -316,7 +316,7 @@ def _acd_type(scope: Scope, con: duckdb.DuckDBPyConnection, store: str | Path | 
     spells = peace_spells(sy)
     acd_last = int(sy["year"].max())
     parts = scope_participants(scope, registry, store, con=con)
-    treated = treated_state_years(scope, registry, store, last_year=acd_last, con=con)
+    treated = treated_state_years(scope, registry, store, last_year=acd_last, con=con, participants=parts)
     first, last, srcs = treatment_coverage(parts)
     base.sources.extend(srcs)
     base.assumptions = [
