@@ -345,7 +345,8 @@ def _figure(scope: Scope, props: pd.DataFrame | None, hostile: pd.DataFrame) -> 
         ax.set_yticks(y, labels, fontsize=7)
         ax.set_xlim(0, 1)
         ax.set_xlabel("weighted proportion (95% CI, linearised)")
-        ax.set_title("Survey responses")
+        shown = "" if len(props) <= len(show) else f" (first {len(show)} of {len(props)})"
+        ax.set_title(f"Survey responses{shown}")
     if hostile.empty:
         bx.text(0.5, 0.5, "no event from the host toward\nthe contributor's military", ha="center",
                 va="center", transform=bx.transAxes)
