@@ -39,9 +39,9 @@ def _assert_self_contained(html: str) -> None:
 
 @pytest.fixture(scope="module")
 def korea_report(tmp_path_factory, store_path, cases_registry_url):
-    """The engagement report for the US–ROK case, written through the CLI."""
+    """The case report for the US–ROK alliance, written through the CLI."""
     out = tmp_path_factory.mktemp("report") / "korea.html"
-    res = CliRunner().invoke(_app(), ["--engagement", "case-korea-rok", "--output", str(out),
+    res = CliRunner().invoke(_app(), ["--case", "korea", "--output", str(out),
                                       "--store", str(store_path), "--registry", cases_registry_url])
     assert res.exit_code == 0, res.output
     assert res.output.strip() == str(out)
@@ -59,12 +59,15 @@ def test_every_measure_has_a_section(korea_report):
     text = _visible_text(korea_report)
     for name in MEASURES:
         assert name.replace("_", " ").capitalize() + ": engagement case-korea-rok" in text
+    assert korea_report.count('<section class="measure"') == len(MEASURES)
 
 
 def test_executive_summary_and_citations(korea_report, store_path, cases_registry_url):
     summary = korea_report.split("<h2>Executive summary</h2>", 1)[1].split("</div>", 1)[0]
     items = re.findall(r"<li>(.*?)</li>", summary, re.S)
-    assert len(items) == len(MEASURES) + 1 and all(len(i.strip()) > 20 for i in items)
+    # the legal basis, the overall line, then one sentence per measure
+    assert len(items) == len(MEASURES) + 2 and all(len(i.strip()) > 20 for i in items)
+    assert items[0].startswith("Legal basis: UN Security Council resolution 83")
     assert "How sure" in summary or "not computed" in summary
     # every dataset a measure used is cited, by id and citation text
     from detente.sources import get_source
@@ -110,7 +113,8 @@ def test_case_reports_name_the_legal_basis(store_path, cases_registry_url):
                         assert lb["reference"] in text
     finally:
         reg.close()
-    section = case_section("balkans", store=store_path, registry=cases_registry_url, names=["objectives"])
+    section = case_section("balkans", store=store_path, registry=cases_registry_url, names=["objectives"],
+                           workers=1)
     record_text = " ".join(str(v) for tb in section.tables for row in tb.rows for v in row)
     assert "UN Security Council resolution 1031 (Chapter VII)" in record_text
     assert "UN Security Council resolution 1244 (Chapter VII)" in record_text
@@ -128,22 +132,20 @@ def test_case_report_says_coverage_limits(tmp_path, store_path, cases_registry_u
     japan = case_section("japan", store=store_path, registry=cases_registry_url, names=["objectives"])
     note = next(n for n in japan.notes if n.startswith("UN General Assembly ideal points"))
     assert f"from {first}" in note and f"1945–{first - 1} is not covered" in note
-    balkans = case_section("balkans", store=store_path, registry=cases_registry_url, names=["objectives"])
+    balkans = case_section("balkans", store=store_path, registry=cases_registry_url, names=["objectives"],
+                           workers=1)
     if kosovo == 0:
         assert any("no data at all for Kosovo" in n for n in balkans.notes)
     record_text = " ".join(str(v) for tb in japan.tables for row in tb.rows for v in row)
     assert "Japan (COW 740)" in record_text and "United States (COW 2)" in record_text
 
 
-def test_case_report_through_the_cli(tmp_path, store_path, cases_registry_url):
-    out = tmp_path / "japan.html"
-    res = CliRunner().invoke(_app(), ["--case", "japan", "--output", str(out), "--store", str(store_path),
-                                      "--registry", cases_registry_url])
-    assert res.exit_code == 0, res.output
-    html = out.read_text("utf-8")
-    _assert_self_contained(html)
-    assert "Instrument of Surrender" in html and "What the data cover" in html
-    assert html.count('<section class="measure"') == len(MEASURES)
+def test_case_report_names_its_record(korea_report):
+    text = _visible_text(korea_report)
+    assert "Mutual Defense Treaty between the United States and the Republic of Korea" in text
+    assert "status-of-forces agreement: US–ROK Status of Forces Agreement (1966-07-09)" in text
+    assert "Republic of Korea (COW 732)" in text or "South Korea (COW 732)" in text
+    assert "What the data cover" in text
 
 
 def test_bad_requests_are_clear_errors(tmp_path):
@@ -175,7 +177,9 @@ def test_pdf_when_chromium_is_present(tmp_path, store_path, cases_registry_url):
     assert pdf[:5] == b"%PDF-" and len(pdf) > 10_000
 
 
-def test_pdf_without_chromium_is_a_clear_error(tmp_path, store_path, cases_registry_url, monkeypatch):
+def test_engagement_report_without_chromium_is_a_clear_error(tmp_path, store_path, cases_registry_url,
+                                                             monkeypatch):
+    """An engagement report with --pdf on a system without Chromium: HTML written, clear error."""
     empty = tmp_path / "bin"
     empty.mkdir()
     monkeypatch.setenv("PATH", str(empty))
@@ -185,3 +189,7 @@ def test_pdf_without_chromium_is_a_clear_error(tmp_path, store_path, cases_regis
     assert isinstance(res.exception, ConfigurationError)
     assert "PDF output needs Chromium" in str(res.exception)
     assert out.exists() and not out.with_suffix(".pdf").exists()  # the HTML was still written
+    html = out.read_text("utf-8")
+    _assert_self_contained(html)
+    for name in MEASURES:
+        assert f"{name.replace('_', ' ').capitalize()}: engagement case-korea-rok" in html

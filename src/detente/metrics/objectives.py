@@ -304,7 +304,7 @@ def indicator_table(records: Iterable[dict[str, Any]], *, store: Any = None, reg
 
 
 #: The per-indicator columns kept in the estimates table (the full table is in ``details``).
-TIDY_EXTRA = ("baseline", "target", "target_date", "latest", "latest_date", "elapsed", "status",
+TIDY_EXTRA = ("definition", "baseline", "target", "target_date", "latest", "latest_date", "elapsed", "status",
               "timeliness", "reason")
 
 
@@ -318,6 +318,7 @@ def _tidy(table: pd.DataFrame) -> pd.DataFrame:
         "quantity": "progress " + label,
         "estimate": table["progress"].astype("Float64"),
         "n": table["n_observations"].astype("Int64"),
+        "definition": table["definition"],
         "baseline": table["baseline_value"].astype("Float64"),
         "target": table["target_value"].astype("Float64"),
         "target_date": table["target_date"],
@@ -330,6 +331,10 @@ def _tidy(table: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def _n(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
 def _headline(table: pd.DataFrame, n_engagements: int, n_with: int, single: bool) -> str:
     if table.empty:
         return (f"No objective with indicators is recorded for the {n_engagements} engagement(s) in scope, "
@@ -338,11 +343,12 @@ def _headline(table: pd.DataFrame, n_engagements: int, n_with: int, single: bool
     parts = [f"{int(counts[s])} {s}" for s in STATUSES if s in counts]
     n_obj = table[["engagement", "objective"]].drop_duplicates().shape[0]
     judged = table[table["status"].isin(["achieved", "on track", "off track"])]
-    where = "the engagement" if single else f"{n_with} of {n_engagements} engagement(s) in scope"
-    text = (f"{len(table)} indicator(s) of {n_obj} objective(s) in {where}: " + ", ".join(parts) + ".")
+    where = "the engagement" if single else f"{n_with} of {_n(n_engagements, 'engagement')} in scope"
+    text = f"{_n(len(table), 'indicator')} of {_n(n_obj, 'objective')} in {where}: " + ", ".join(parts) + "."
     if not judged.empty:
-        text += (f" Of the {len(judged)} with data, {int((judged['status'] == 'achieved').sum())} reached "
-                 f"their target; median progress {judged['progress'].median():.0%}.")
+        reached = int((judged["status"] == "achieved").sum())
+        text += (f" {reached} of the {len(judged)} with data reached {'its' if len(judged) == 1 else 'their'} "
+                 f"target; median progress {judged['progress'].median():.0%}.")
     late = int((table["timeliness"] == "late").sum())
     if late:
         text += f" {late} {'is' if late == 1 else 'are'} late against the target date."
@@ -358,9 +364,13 @@ def progress_figure(table: pd.DataFrame, title: str = "Progress against own targ
     from matplotlib.patches import Patch
 
     shown = table.head(FIGURE_LIMIT).iloc[::-1]
-    labels = [f"{e} · {o} · {i}" if table["engagement"].nunique() > 1 else f"{o} · {i}"
-              for e, o, i in zip(shown["engagement"], shown["objective"], shown["indicator"], strict=True)]
-    labels = [lab if len(lab) <= 60 else lab[:57] + "…" for lab in labels]
+    # a reader knows an indicator by its definition, not by its key
+    many = table["engagement"].nunique() > 1
+    labels = []
+    for e, d, i in zip(shown["engagement"], shown["definition"], shown["indicator"], strict=True):
+        text = str(d or i)
+        text = text if len(text) <= 48 else text[:47] + "…"
+        labels.append(f"{e}: {text}" if many else text)
     fig = Figure(figsize=(8.5, 1.9 + 0.38 * len(shown)), layout="constrained")
     ax = fig.add_subplot()
     y = range(len(shown))

@@ -4,7 +4,6 @@ in plain language for the executive summary."""
 from __future__ import annotations
 
 import os
-import time
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
@@ -69,10 +68,7 @@ def run_measure(name: str, scope: Scope, *, store: Any = None, registry: Any = N
     except DetenteError as exc:  # an unknown measure name
         return failed_result(name, scope, str(exc))
     try:
-        start = time.perf_counter()
-        result = fn(scope, store=store, registry=registry)
-        result.diagnostics.setdefault("seconds", round(time.perf_counter() - start, 2))
-        return result
+        return fn(scope, store=store, registry=registry)
     except Exception as exc:  # any failure is reported in the report, never dropped
         return failed_result(name, scope, f"{type(exc).__name__}: {exc}")
 

@@ -112,11 +112,15 @@ def legal_basis_text(record: dict[str, Any]) -> str:
             if lb.get("chapter"):
                 text += f" (Chapter {lb['chapter']})"
         else:
+            # "other" says nothing to a reader: the reference alone names the instrument
             text = {"host_consent": "host-state consent", "sofa": "status-of-forces agreement",
-                    "treaty": "treaty", "regional_mandate": "regional mandate"}.get(kind, kind.replace("_", " "))
+                    "treaty": "treaty", "regional_mandate": "regional mandate", "other": ""}.get(
+                        kind, kind.replace("_", " "))
         extra = [x for x in (lb.get("reference"), lb.get("description")) if x]
         if extra:
-            text += ": " + "; ".join(extra)
+            text = f"{text}: {'; '.join(extra)}" if text else "; ".join(extra)
+        elif not text:
+            text = "other (not described)"
         if lb.get("date"):
             text += f" ({lb['date']})"
         parts.append(text)
