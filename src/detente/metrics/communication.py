@@ -140,6 +140,8 @@ def event_coverage(events: Path) -> pd.DataFrame:
     rel = read_events(events)
     frame = rel.aggregate("dataset, min(date)::DATE AS first, max(date)::DATE AS last, "
                           "count(DISTINCT date::DATE) AS days", "dataset").df()
+    for col in ("first", "last"):
+        frame[col] = pd.to_datetime(frame[col]).dt.date
     return frame.sort_values("first").reset_index(drop=True)
 
 
