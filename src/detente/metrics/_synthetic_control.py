@@ -96,15 +96,17 @@ def synthetic_control(wide: pd.DataFrame, treated: object, first_post: int) -> S
         _, s = fit(Y[:, j], pool)
         rows.append({"unit": d, "pre_rmspe": _rmspe(Y[pre, j], s[pre]), "post_rmspe": _rmspe(Y[~pre, j], s[~pre])})
     plac = pd.DataFrame(rows)
-    # A perfect pre-period fit of a flat zero path gives 0/0: such a unit carries no information.
-    with np.errstate(divide="ignore", invalid="ignore"):
-        plac["ratio"] = plac["post_rmspe"] / plac["pre_rmspe"].where(plac["pre_rmspe"] > 1e-9)
+    # An exact fit before and after (e.g. a path of zeros matched by zeros) is 0/0 and carries no
+    # information; an exact pre-period fit with a post-period gap is as extreme as a ratio gets.
+    plac["ratio"] = plac["post_rmspe"] / plac["pre_rmspe"].clip(lower=1e-9)
+    plac.loc[(plac["pre_rmspe"] <= 1e-9) & (plac["post_rmspe"] <= 1e-9), "ratio"] = np.nan
     ratio = plac["ratio"].iloc[0]
     valid = plac["ratio"].notna() & np.isfinite(plac["ratio"])
     notes = []
     if not np.isfinite(ratio) or pd.isna(ratio):
         p = float("nan")
-        notes.append("the treated unit's pre-period path is matched exactly (e.g. all zero): no placebo p-value")
+        notes.append("the treated unit is matched exactly before and after (e.g. no battle deaths at all): "
+                     "no placebo p-value")
     else:
         p = float((plac.loc[valid, "ratio"] >= ratio).sum() / valid.sum())
     path = pd.DataFrame({"year": years, "actual": y, "synthetic": synth, "gap": y - synth})
