@@ -15,6 +15,7 @@ from detente.metrics import Scope, get_measure
 from detente.metrics.communication import (
     EVENT_SOURCES,
     MIN_DAYS,
+    MIN_TREATED,
     communication,
     engagement_dyads,
     event_coverage,
@@ -139,8 +140,9 @@ def test_stacked_did_equals_mean_dyad_difference_and_is_clustered(visits_result)
     assert did["conf_low"] < did["estimate"] < did["conf_high"]
     pre = result.diagnostics["pre-trend test"]
     assert pre["leads"] == ["rel_m5", "rel_m4", "rel_m3", "rel_m2"] and 0 <= pre["p_value"] <= 1
-    assert result.causal == (pre["p_value"] >= 0.05 and len(per) >= 10)
-    assert ("causal" in result.headline) and ("descriptive" in result.headline) != result.causal
+    assert result.causal == (pre["p_value"] >= 0.05 and len(per) >= MIN_TREATED)
+    assert ("causal under parallel trends" in result.headline) == result.causal
+    assert ("descriptive" in result.headline) != result.causal
 
 
 def test_event_levels_and_sample_warning(visits_result, mirror):

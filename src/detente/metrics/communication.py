@@ -48,6 +48,8 @@ MIN_DAYS = 7
 EVENT_WINDOW_DAYS = 365
 #: Fewer events than this in a cell earns a warning.
 MIN_EVENTS = 20
+#: Treated dyads needed before the DiD is read causally (cluster-robust SEs need many treated clusters).
+MIN_TREATED = 30
 EVENT_SOURCES = ("gdelt_v1_event_sample", "gdelt_v2_event_sample", "icews_event_sample", "cameo_goldstein")
 #: Event files of the mirror's samples (relative to the mirror), imported into the event cache.
 SAMPLE_FILES = (
@@ -527,14 +529,15 @@ def communication(scope: Scope, *, store: str | Path | None = None, registry: st
         diagnostics["pre-trend test"] = pre
         diagnostics["clusters (dyads)"] = did.clusters_
         details["event_study"] = un["event_study"].tidy()
-        enough = len(per) >= 10 and (did.clusters_ or 0) >= 30
+        # cluster-robust inference leans on the treated clusters, so count those, not all dyads
+        enough = len(per) >= MIN_TREATED
         parallel = not (pre["p_value"] < 0.05)
         causal = enough and parallel
         if not parallel:
             warnings.append(f"pre-trends: treated and matched dyads already diverged before the engagement "
                             f"(p = {pre['p_value']:.3g}); the DiD is read as descriptive")
         if not enough:
-            warnings.append(f"only {len(per)} treated dyads and {did.clusters_} clusters: too few for a causal "
+            warnings.append(f"only {len(per)} treated dyads (fewer than {MIN_TREATED}): too few for a causal "
                             "reading; the DiD is reported as descriptive")
         warnings.extend(f"DiD: {w}" for w in did.warnings_ if w not in warnings)
     elif single and not per.empty:
@@ -641,6 +644,9 @@ def _headline(scope: Scope, per: pd.DataFrame, un: dict[str, Any], causal: bool,
         word = "fell" if t["estimate"] < 0 else "rose"
         reading = ("causal under parallel trends (pre-trend test passed)" if causal
                    else "descriptive, not an effect")
+        if t["conf_low"] <= 0 <= t["conf_high"]:
+            word = "moved, indistinguishably from zero," if causal else "moved"
+            word = f"{word} {'down' if t['estimate'] < 0 else 'up'}"
         text = (f"M4 communication, {scope.label}: UN ideal-point distance {word} by {abs(t['estimate']):.3f} "
                 f"(95% CI {t['conf_low']:.3f} to {t['conf_high']:.3f}) relative to matched untreated dyads "
                 f"over five years, across {len(per)} treated dyads — {reading}; resting on a stacked "
