@@ -193,3 +193,21 @@ def test_engagement_report_without_chromium_is_a_clear_error(tmp_path, store_pat
     _assert_self_contained(html)
     for name in MEASURES:
         assert f"{name.replace('_', ' ').capitalize()}: engagement case-korea-rok" in html
+
+
+def test_partner_profile_types_and_unknown_partner(tmp_path, store_path, cases_registry_url):
+    from detente.exceptions import DetenteError
+    from detente.registry import Registry, participants_frame
+    from detente.report.build import partner_report, partner_types
+
+    reg = Registry(cases_registry_url)
+    try:
+        parts = participants_frame(reg, role=["host", "partner"])
+    finally:
+        reg.close()
+    # Bosnia and Herzegovina (346) hosts IFOR/SFOR: every type it hosts, counted once
+    expected = parts[parts["code"] == 346].drop_duplicates("engagement_id")["type"].value_counts()
+    got = dict(partner_types(346, store=store_path, registry=cases_registry_url))
+    assert got == {k: int(v) for k, v in expected.items()} and got.get("peacekeeping", 0) >= 1
+    with pytest.raises(DetenteError, match="no engagement with partner or host state 2"):
+        partner_report(2, tmp_path / "us.html", store=store_path, registry=cases_registry_url)

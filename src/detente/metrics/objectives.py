@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import textwrap
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
@@ -369,9 +370,11 @@ def progress_figure(table: pd.DataFrame, title: str = "Progress against own targ
     labels = []
     for e, d, i in zip(shown["engagement"], shown["definition"], shown["indicator"], strict=True):
         text = str(d or i)
-        text = text if len(text) <= 48 else text[:47] + "…"
-        labels.append(f"{e}: {text}" if many else text)
-    fig = Figure(figsize=(8.5, 1.9 + 0.38 * len(shown)), layout="constrained")
+        if many:
+            labels.append(f"{e}\n{textwrap.shorten(text, 40, placeholder='…')}")
+        else:
+            labels.append("\n".join(textwrap.wrap(text, 38, max_lines=2, placeholder="…")))
+    fig = Figure(figsize=(8.5, 1.9 + 0.5 * len(shown)), layout="constrained")
     ax = fig.add_subplot()
     y = range(len(shown))
     prog = [0.0 if p is None or (isinstance(p, float) and math.isnan(p)) else float(p) for p in shown["progress"]]
