@@ -24,8 +24,10 @@ def _state(value: str | None, store: Path | None) -> int | None:
     from detente.states import resolve_names
 
     res = resolve_names([value], system="cow")
+    import pandas as pd
+
     code = res.codes[0]
-    if code is None or code != code:
+    if code is None or pd.isna(code):
         from detente.exceptions import StatesError
 
         raise StatesError(f"state {value!r} is not a known state name; give its CoW code")

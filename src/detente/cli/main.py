@@ -27,6 +27,7 @@ GROUPS = (
     ("fit", "fit"),
     ("forecast", "forecast"),
     ("report", "report"),
+    ("survey", "survey"),
 )
 
 for _name, _module in GROUPS:
