@@ -258,7 +258,7 @@ class Panel:
         return f"<Panel {kind} {self.system} {self.years[0]}-{self.years[1]}: {adds}>"
 
     # -- output ----------------------------------------------------------------------------
-    def to_arrow(self, *, names: str = "detente", order: bool = True) -> pa.Table:
+    def to_arrow(self, *, names: str = "detente", order: bool = True, engine: str = "gather") -> pa.Table:
         """Build the panel and return it as an Arrow table (metadata in the schema).
 
         Parameters
@@ -266,9 +266,19 @@ class Panel:
         names : {"detente", "peacesciencer"}
             Column names: detente's, or peacesciencer's (see docs/panels.md).
         order : bool
-            Sort rows by code(s) and year (peacesciencer's order). Turning it off saves a sort.
+            Rows in code(s), year order (peacesciencer's). Only the ``"duckdb"`` engine can skip it.
+        engine : {"gather", "duckdb"}
+            ``"gather"`` (default): side tables in SQL, columns by positional gathers
+            (:mod:`detente.panel.assemble`). ``"duckdb"``: one SQL query of hash joins; the same
+            table, kept as a cross-check.
         """
-        table = _Builder(self, names=names, order=order).run()
+        builder = _Builder(self, names=names, order=order)
+        if engine == "gather":
+            table = builder.run_gather()
+        elif engine == "duckdb":
+            table = builder.run()
+        else:
+            raise PanelError(f"engine={engine!r}: use 'gather' or 'duckdb'")
         meta = dict(table.schema.metadata or {})
         meta[METADATA_KEY.encode()] = json.dumps(self.metadata).encode()
         return table.replace_schema_metadata(meta)
@@ -442,8 +452,11 @@ class _Builder:
         lo, hi = st.coverage
         # values outside the declared coverage would leak into years the source does not speak for
         self.masks[i] = first is not None and (first < lo or last > hi)
-        if not dups:
-            return
+        if dups:
+            self._refuse(added, st, [(k, n) for k, n in dups])
+
+    def _refuse(self, added: _Added, st: SideTable, dups: list[tuple[int, int]]) -> None:
+        """Raise the error for keys with several records, showing up to five of them."""
         shown = []
         for k, n in dups:
             year, rest = k % 10000, k // 10000
@@ -554,6 +567,16 @@ class _Builder:
     def _name(self, col: Column, suffix: str = "") -> str:
         base = col.ps_name if self.names == "peacesciencer" and col.ps_name else col.name
         return base + suffix
+
+    def run_gather(self) -> pa.Table:
+        from detente.panel.assemble import GatherAssembler
+
+        con = self.p._con
+        try:
+            return GatherAssembler(self).run(con)
+        finally:
+            for v in self.views:
+                con.unregister(v)
 
     def run(self) -> pa.Table:
         con = self.p._con
