@@ -146,6 +146,11 @@ def test_case_report_names_its_record(korea_report):
     assert "status-of-forces agreement: US–ROK Status of Forces Agreement (1966-07-09)" in text
     assert "Republic of Korea (COW 732)" in text or "South Korea (COW 732)" in text
     assert "What the data cover" in text
+    # disputes data end before the (ongoing) alliance does: said, from the dataset's own window
+    from detente.sources import get_source
+
+    lo, hi = get_source("gml_mid").coverage
+    assert f"militarised interstate disputes (GML): the dataset covers {lo}–{hi}; the years after {hi}" in text
 
 
 def test_bad_requests_are_clear_errors(tmp_path):

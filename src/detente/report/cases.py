@@ -54,15 +54,22 @@ CASES: dict[str, Case] = {
     ),
 }
 
-#: Host-level coverage checks: (source id, what it measures, table, CoW-code column).
+#: Host-level coverage checks: (source id, what it measures, table, CoW-code column). These tables
+#: hold a row for every year a state is in the data, so a host's first year is where coverage starts.
 COVERAGE_CHECKS: tuple[tuple[str, str, str, str], ...] = (
     ("unga_ideal_points", "UN General Assembly ideal points (alignment)",
      "unga_ideal_points.unga_ideal_points_jul2025", "ccode"),
     ("cow_trade", "bilateral trade (Correlates of War)", "cow_trade.cow_trade_dyadic_v4_0_rounded", "ccode1"),
-    ("atop_alliance", "alliance ties (ATOP)", "atop_alliance.atop_v5_1_directed_dyad_year", "ccode1"),
     ("cow_igo", "shared memberships of intergovernmental organisations",
      "cow_igo.cow_igo_v3_nondirected_dyad_year", "ccode1"),
-    ("gml_mid", "militarised interstate disputes (GML)", "gml_mid.gml_mid_ddydisps_v2_2_1", "ccode1"),
+)
+
+#: Event datasets that list only the years with an event (an alliance, a dispute): a host's first
+#: row is its first event, not the start of coverage, so only the dataset's window is compared.
+EVENT_WINDOWS: tuple[tuple[str, str], ...] = (
+    ("atop_alliance", "alliance ties (ATOP)"),
+    ("gml_mid", "militarised interstate disputes (GML)"),
+    ("ucdp_prio_acd", "armed conflict (UCDP/PRIO)"),
 )
 
 
@@ -182,6 +189,16 @@ def coverage_notes(record: dict[str, Any], store: Any, names: dict[int, str]) ->
                 notes.append(text + ".")
     finally:
         con.close()
+    end = int(str(record["end"])[:4]) if record.get("end") else None
+    for sid, what in EVENT_WINDOWS:
+        lo, hi = get_source(sid).coverage
+        gaps = []
+        if start is not None and lo is not None and start < lo:
+            gaps.append(f"the years before {lo}")
+        if hi is not None and (end is None or end > hi):
+            gaps.append(f"the years after {hi}")
+        text = f"{what}: the dataset covers {lo or '?'}–{hi or '?'}"
+        notes.append(text + (f"; {' and '.join(gaps)} of the engagement are not covered." if gaps else "."))
     return notes
 
 
@@ -253,6 +270,7 @@ def case_report(name: str, output: Path, *, store: Any = None, registry: Any = N
 
     section = case_section(name, store=store, registry=registry)
     executive = [section.findings[-1], *executive_summary(section.results)]
+    section.findings = []  # said in the executive summary already; one case needs no second box
     return sections_report([section], output, title=f"Case report: {section.title}",
                            subtitle="The engagement record, its objectives, and what the public record shows "
                                     "for the host state.", store=store, pdf=pdf, executive=executive)
