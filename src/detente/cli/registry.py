@@ -269,11 +269,14 @@ def import_public_(
                       str(c["unchanged"]), str(len(d.unresolved)), d.note or "")
     console = _console()
     console.print(table)
+    import pandas as pd
+
     unresolved = result.unresolved_frame()
     if len(unresolved):
         console.print(f"{len(unresolved)} unresolved names (value, file, row):")
         for row in unresolved.head(30).itertuples(index=False):
-            console.print(f"  {row.value!r} in {row.file} row {row.row}: {row.reason}")
+            where = f"{row.file} row {row.row}" if row.row is not pd.NA else row.file
+            console.print(f"  {row.value!r} in {where}: {row.reason}")
         if len(unresolved) > 30:
             console.print(f"  ... and {len(unresolved) - 30} more" +
                           ("" if report else " (use --report FILE)"))
