@@ -155,8 +155,11 @@ def record_table(record: dict[str, Any], names: dict[int, str]) -> ReportTable:
     return ReportTable(caption=f"{record['title']} ({record['id']})", header=["field", "record"], rows=rows)
 
 
-def coverage_notes(record: dict[str, Any], store: Any, names: dict[int, str]) -> list[str]:
-    """What the data cover for the engagement's hosts, compared with the engagement's years."""
+def coverage_notes(record: dict[str, Any], store: Any, names: dict[int, str], label: str = "the engagement") -> list[str]:
+    """What the data cover for the engagement's hosts, compared with the engagement's years.
+
+    ``label`` names the engagement in the notes (a case with several engagements names each).
+    """
     from detente.sources import get_source
 
     start = int(str(record["start"])[:4]) if record.get("start") else None
@@ -184,8 +187,10 @@ def coverage_notes(record: dict[str, Any], store: Any, names: dict[int, str]) ->
                     notes.append(f"{what} ({window}): no data at all for {host}, so measures built on it say nothing here.")
                     continue
                 text = f"{what}: {host} from {first} to {last}"
-                if start is not None and first > start:
-                    text += f"; the engagement began in {start}, so {start}–{first - 1} is not covered"
+                if start is not None and last < start:
+                    text += f"; the series ends before {label} began in {start}, so none of it is covered"
+                elif start is not None and first > start:
+                    text += f"; {label} began in {start}, so {start}–{first - 1} is not covered"
                 notes.append(text + ".")
     finally:
         con.close()
@@ -198,7 +203,7 @@ def coverage_notes(record: dict[str, Any], store: Any, names: dict[int, str]) ->
         if hi is not None and (end is None or end > hi):
             gaps.append(f"the years after {hi}")
         text = f"{what}: the dataset covers {lo or '?'}–{hi or '?'}"
-        notes.append(text + (f"; {' and '.join(gaps)} of the engagement are not covered." if gaps else "."))
+        notes.append(text + (f"; {' and '.join(gaps)} of {label} are not covered." if gaps else "."))
     return notes
 
 
@@ -251,8 +256,9 @@ def plan_case(case: Case | str, *, store: Any = None, registry: Any = None,
     tasks: list[tuple[Scope, str]] = []
     for rec in records:
         section.tables.append(record_table(rec, state_names))
-        prefix = f"{rec['title']} — " if len(records) > 1 else ""
-        section.notes += [prefix + n for n in coverage_notes(rec, store, state_names)]
+        # host-level notes name the host; the engagement is named where a window is compared
+        label = rec["id"] if len(records) > 1 else "the engagement"
+        section.notes += [n for n in coverage_notes(rec, store, state_names, label) if n not in section.notes]
         tasks += [(Scope(engagement=rec["id"]), m) for m in order]
     return CasePlan(section, records, tasks, url)
 
