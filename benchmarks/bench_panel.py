@@ -1,0 +1,158 @@
+"""Panel benchmark: peacesciencer's parity pipeline built by detente, beside peacesciencer's timings.
+
+Measures, best of ``--repeat`` runs (the machine may be shared: repeat and take the best):
+
+* the directed CoW dyad-year unit alone (day-overlap rule, ``mry``), to Arrow;
+* the whole parity pipeline in process (2,252,760 directed dyad-years x 58 columns: majors,
+  contiguity, NMC, democracy, ATOP, GML MIDs, capital distance), to Arrow, with both engines
+  (positional gathers, the default, and the pure-SQL hash-join plan);
+* the CLI end to end (a fresh process writing Parquet);
+* the floor: materialising the same number of values (2.25 M x 58 from a DuckDB table of the
+  same column types) to Arrow;
+* the peak resident memory of a process building the pipeline once.
+
+peacesciencer's recorded timings (R, same machine kind) come from the parity reference file. The
+store is prepared from the mirror (``DETENTE_MIRROR``, default ``../shared/data``) when
+``--store`` does not exist yet.
+
+Usage::
+
+    python benchmarks/bench_panel.py [--store PATH] [--repeat 7] [--threads 2]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+REFERENCE = ROOT.parent / "shared" / "reference" / "peacesciencer_dyad_year_parity.json"
+ENRICHERS = ("majors", "contiguity", "nmc", "democracy", "atop", "gml_mids", "capital_distance")
+CLI_ARGS = [
+    "panel", "dyad-years", "--system", "cow", "--years", "1816-2025", "--directed", "--mry", "2025",
+    "--add", ",".join(ENRICHERS), "--names", "peacesciencer",
+]
+
+
+def best(fn, repeat: int) -> float:
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
+def prepare_store(path: Path) -> None:
+    """Import every dataset of the mirror into ``path`` (once)."""
+    from detente import config
+    from detente.store import connect
+    from detente.store.importer import import_all
+
+    mirror = config.mirror_dir()
+    print(f"preparing the store {path} from {mirror} ...", file=sys.stderr)
+    con = connect(path)
+    try:
+        import_all(con, mirror)
+    finally:
+        con.close()
+
+
+def pipeline(con, engine: str = "gather"):
+    from detente.panel import dyad_years
+
+    panel = dyad_years("cow", years="1816-2025", directed=True, mry=2025, con=con, echo=None)
+    for name in ENRICHERS:
+        panel = panel.add(name)
+    return panel.to_arrow(names="peacesciencer", engine=engine)
+
+
+def peak_memory_mb(store: Path, threads: int) -> float:
+    """Peak RSS (VmHWM) of a fresh process that opens the store and builds the pipeline once.
+
+    VmHWM belongs to the new process image (``ru_maxrss`` can carry the parent's peak across exec).
+    """
+    here = str(Path(__file__).parent)
+    code = (
+        f"import duckdb, sys; sys.path.insert(0, {here!r}); from bench_panel import pipeline; "
+        f"con = duckdb.connect({str(store)!r}, read_only=True); con.execute('set threads={threads}'); "
+        "t = pipeline(con); "
+        "print([l.split()[1] for l in open('/proc/self/status') if l.startswith('VmHWM')][0])"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    return float(out.stdout.strip().splitlines()[-1]) / 1024
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--store", type=Path, default=None, help="store file (default: a temporary one)")
+    parser.add_argument("--repeat", type=int, default=7)
+    parser.add_argument("--threads", type=int, default=2)
+    args = parser.parse_args()
+
+    import duckdb
+    import pyarrow as pa
+
+    store = args.store or Path(tempfile.gettempdir()) / "detente_bench_panel.duckdb"
+    if not store.exists():
+        prepare_store(store)
+    ref = json.loads(REFERENCE.read_text())
+    con = duckdb.connect(str(store), read_only=True)
+    con.execute(f"set threads={args.threads}")
+
+    from detente.panel import dyad_years
+
+    unit = best(lambda: dyad_years("cow", years="1816-2025", mry=2025, con=con, echo=None).to_arrow(),
+                args.repeat)
+    table = pipeline(con)
+    assert table.num_rows == ref["P2"]["nrow"] and table.num_columns == ref["P2"]["ncol"]
+    gather = best(lambda: pipeline(con), args.repeat)
+    sql = best(lambda: pipeline(con, engine="duckdb"), max(2, args.repeat // 2))
+
+    # the floor: the same values, already computed, merely materialised to Arrow
+    con_mem = duckdb.connect()
+    con_mem.execute(f"set threads={args.threads}")
+    con_mem.register("panel_values", table)
+    con_mem.execute("create table floor_values as select * from panel_values")
+    con_mem.unregister("panel_values")
+    floor = best(lambda: con_mem.sql("select * from floor_values").to_arrow_table(), args.repeat)
+    floor_numpy = best(lambda: pa.table({c: pa.array(table.column(c).combine_chunks().to_numpy(zero_copy_only=False).copy())
+                                         for c in table.column_names}), args.repeat)
+
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "p2.parquet"
+        cmd = [sys.executable, "-m", "detente.cli.main", *CLI_ARGS, "--output", str(out), "--store", str(store)]
+        cli = best(lambda: subprocess.run(cmd, check=True, capture_output=True), max(3, args.repeat // 2))
+        size = out.stat().st_size / 1e6
+    memory = peak_memory_mb(store, args.threads)
+
+    ps = [t["elapsed"] for t in ref["P2"]["timings_s"]]
+    ps1 = [t["elapsed"] for t in ref["P1"]["timings_s"]]
+    rows = [
+        ("dyad-year unit alone (2,252,760 rows)", unit, min(ps1)),
+        ("parity pipeline, in process (58 columns)", gather, min(ps)),
+        ("parity pipeline, pure-SQL engine", sql, min(ps)),
+        (f"CLI end to end, to Parquet ({size:.0f} MB)", cli, None),
+        ("floor: DuckDB table of the values -> Arrow", floor, None),
+        ("floor: copy of the values in memory (numpy)", floor_numpy, None),
+    ]
+    print(f"\npanel benchmark: {table.num_rows:,} rows x {table.num_columns} columns, "
+          f"{args.threads} DuckDB threads, best of {args.repeat}")
+    print(f"{'what':48s} {'detente s':>10s} {'peacesciencer s':>16s} {'speed-up':>9s}")
+    for label, secs, theirs in rows:
+        ratio = f"{theirs / secs:8.1f}x" if theirs else ""
+        theirs_s = f"{theirs:16.2f}" if theirs else f"{'':16s}"
+        print(f"{label:48s} {secs:10.3f} {theirs_s} {ratio}")
+    print(f"peacesciencer pipeline runs (s): {', '.join(f'{t:.2f}' for t in ps)}; unit runs: "
+          f"{', '.join(f'{t:.2f}' for t in ps1)}")
+    print(f"peak memory of a process building the pipeline: {memory:.0f} MB")
+    print(f"pipeline / floor (DuckDB -> Arrow): {gather / floor:.1f}x")
+
+
+if __name__ == "__main__":
+    main()
