@@ -216,3 +216,19 @@ def test_partner_profile_types_and_unknown_partner(tmp_path, store_path, cases_r
     assert got == {k: int(v) for k, v in expected.items()} and got.get("peacekeeping", 0) >= 1
     with pytest.raises(DetenteError, match="no engagement with partner or host state 2"):
         partner_report(2, tmp_path / "us.html", store=store_path, registry=cases_registry_url)
+
+
+def test_measures_in_parallel_processes_match_sequential(store_path, cases_registry_url):
+    """The process pool returns the same results, in task order, as running one after another."""
+    from detente.report.build import run_tasks
+
+    tasks = [(Scope(engagement=e), "objectives") for c in CASES.values() for e in c.engagements]
+    tasks.append((Scope(engagement="case-korea-rok"), "no_such_measure"))
+    parallel = run_tasks(tasks, store=store_path, registry=cases_registry_url, workers=2)
+    sequential = run_tasks(tasks, store=store_path, registry=cases_registry_url, workers=1)
+    assert [r.scope["engagement"] for r in parallel] == [s.engagement for s, _ in tasks]
+    for p, s in zip(parallel, sequential, strict=True):
+        assert p.headline == s.headline and p.warnings == s.warnings
+        assert p.tidy().astype(str).equals(s.tidy().astype(str))
+        assert (p.figure is None) == (s.figure is None)
+    assert parallel[-1].design == "not computed"
