@@ -20,7 +20,7 @@ class CowMIDs(Enricher):
     units = ("dyad_year",)
     level = "dyad"
     options: ClassVar[dict] = {"rule": _whittle.DEFAULT, "init": "sidea-all-joiners"}
-    columns = _dyad_columns("cowmid", ps=True)
+    columns = _dyad_columns("cowmid", "cowmid")
 
     def __init__(self, **options):
         super().__init__(**options)

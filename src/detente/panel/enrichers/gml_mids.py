@@ -17,16 +17,17 @@ INIT = {
 }
 
 
-def _dyad_columns(prefix: str, ps: bool) -> tuple[Column, ...]:
+def _dyad_columns(prefix: str, ps_prefix: str) -> tuple[Column, ...]:
+    """The dispute columns; ``ps_prefix`` gives peacesciencer's ``<ps_prefix>ongoing``/``onset``."""
     def c(name, typ, desc, fill=None, ps_name=None):
         return Column(f"{prefix}_{name}", typ, desc, fill=fill, ps_name=ps_name or name)
 
     return (
         c("dispnum", "SMALLINT", "dispute number of the dyad-year's dispute"),
         c("ongoing", "TINYINT", "1 = a dispute ongoing in the dyad-year", fill=0,
-          ps_name=f"{prefix}midongoing" if ps else None),
+          ps_name=f"{ps_prefix}ongoing"),
         c("onset", "TINYINT", "1 = a dispute began (or the dyad entered one) in the year", fill=0,
-          ps_name=f"{prefix}midonset" if ps else None),
+          ps_name=f"{ps_prefix}onset"),
         c("sidea1", "TINYINT", "1 = first state on side A"),
         c("sidea2", "TINYINT", "1 = second state on side A"),
         c("fatality1", "TINYINT", "fatality level of the first state (-9 unknown)"),
@@ -69,7 +70,7 @@ class GMLMIDs(Enricher):
     units = ("dyad_year",)
     level = "dyad"
     options: ClassVar[dict] = {"rule": _whittle.DEFAULT, "init": "sidea-all-joiners"}
-    columns = _dyad_columns("gml", ps=True)
+    columns = _dyad_columns("gml", "gmlmid")
 
     def __init__(self, **options):
         super().__init__(**options)
