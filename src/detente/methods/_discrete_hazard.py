@@ -58,20 +58,25 @@ def discrete_hazard(
         raise ModelError(f"column {time!r} (time) is not in the data")
     lhs, rhs = split_formula(formula, rhs_only=False)
     # Time terms are added as formula terms so that the same transforms apply, and they are
-    # reported under readable names.
+    # reported under readable names. A name that is not an identifier ("time at risk") is quoted
+    # in backticks so the formula parser reads it as one column.
+    t = time if time.isidentifier() else f"`{time.replace('`', '')}`"
     if time_terms == "cubic":
-        extra = f"{time} + I({time} ** 2) + I({time} ** 3)"
+        extra = f"{t} + I({t} ** 2) + I({t} ** 3)"
     elif time_terms == "linear":
-        extra = time
+        extra = t
     elif time_terms == "spline":
-        extra = f"bs({time}, df={int(df)})"
+        extra = f"bs({t}, df={int(df)})"
     elif time_terms == "dummies":
-        extra = f"C({time})"
+        extra = f"C({t})"
     else:
         raise ModelError(f"time_terms {time_terms!r} is not one of {', '.join(TIME_TERMS)}")
     rhs_full = extra if rhs.strip() == "1" else f"{rhs} + {extra}"
     full = f"{lhs} ~ {rhs_full}"
-    fit = DiscreteHazard().fit(full, data, cluster=cluster, small_sample=small_sample)
+    # The time column is passed as a required column: formulaic does not list the arguments of
+    # stateful transforms (``bs(t, df=3)``) among a formula's variables, and a column missing from
+    # the model frame ends in "name 't' is not defined".
+    fit = DiscreteHazard().fit(full, data, cluster=cluster, small_sample=small_sample, extra=[time])
     spec: dict[str, Any] = dict(fit.specification_)
     spec.update({"model": "discrete_hazard", "formula": formula, "full_formula": full, "time": time,
                  "time_terms": time_terms, "spline_df": int(df) if time_terms == "spline" else None})
