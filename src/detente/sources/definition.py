@@ -127,7 +127,7 @@ class Source:
         first = entries[0] if entries else ""
         fields = {k.lower(): _latex_to_text(v) for k, v in re.findall(r"(\w+)\s*=\s*[{\"](.+?)[}\"]\s*,?\s*$", first, re.M)}
         author = fields.get("author", self.producer).replace(" and ", "; ")
-        year = fields.get("year", "")
+        year = fields.get("year", "n.d.")
         title = fields.get("title", self.title)
         venue = fields.get("journal") or fields.get("publisher") or fields.get("howpublished", "")
         parts = [f"{author} ({year}). {title}."]
