@@ -103,3 +103,15 @@ def test_writes_every_format(store, tmp_path, ext):
     assert list(back.columns) == list(want.columns)
     assert len(back) == len(want)
     assert back["cinc"].sum() == pytest.approx(want["cinc"].sum(), rel=1e-6)
+
+
+def test_both_engines_build_the_same_table(store):
+    panel = (
+        dyad_years("cow", directed=False, years="1990-2012", con=store, echo=None)
+        .add("majors").add("nmc").add("atop").add("gml_mids").add("capital_distance")
+        .add("un_ideal_points").add("peace_spells", event="gml_onset")
+    )
+    gather = panel.to_arrow()
+    sql = panel.to_arrow(engine="duckdb")
+    assert gather.schema == sql.schema
+    assert gather.equals(sql)
