@@ -116,20 +116,25 @@ def enrichers_cmd(
     import json
     import sys
 
+    from detente.exceptions import PanelError
     from detente.panel import enrichers
 
     rows = []
     for name, cls in enrichers().items():
         from detente.sources import get_source
 
-        lo, hi = cls.declared_coverage()
+        try:
+            lo, hi = cls.declared_coverage()
+            coverage = f"{lo}-{hi}"
+        except PanelError:  # e.g. registry engagements: the years of the records
+            coverage = "from the data"
         rows.append({
             "name": name,
             "summary": cls.summary,
             "units": ",".join(u.replace("_year", "") for u in cls.units),
             "systems": ",".join(cls.systems),
             "sources": ",".join(cls.sources),
-            "coverage": f"{lo}-{hi}",
+            "coverage": coverage,
             "citation": " / ".join(get_source(s).citation_text() for s in cls.sources),
         })
     if format is ListFormat.json:

@@ -60,7 +60,8 @@ class GatherAssembler:
         keys = ("code", "year") if st.level == "state" else ("code1", "code2", "year")
         cols = ", ".join(f"{_q(c.name)}::{c.type} as {_q(c.name)}" for c in st.columns)
         lo, hi = self.p.years
-        notnull = " and ".join(f"{k} is not null" for k in keys)
+        # codes are below 1000 in both systems; larger ones (e.g. cShapes colonies) never match
+        notnull = " and ".join(f"{k} between 0 and 999" for k in keys if k != "year")
         sql = (
             f"select {', '.join(f'{k}::integer as {k}' for k in keys)}, {cols} from ({st.sql}) s "
             f"where year between {lo} and {hi} and {notnull} order by {', '.join(keys)}"

@@ -146,6 +146,8 @@ class Enricher:
         """The declared coverage window, or the first source definition's."""
         if cls.coverage is not None:
             return cls.coverage
+        if not cls.sources:
+            raise PanelError(f"enricher {cls.name!r} takes its coverage from the data it reads")
         from detente.sources import get_source
 
         start, end = get_source(cls.sources[0]).coverage

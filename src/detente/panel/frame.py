@@ -403,7 +403,8 @@ class _Builder:
             else:
                 key, keys = _DYAD_KEY.format(c1="code1", c2="code2", y="year"), ("code1", "code2", "year")
             cols = ", ".join(f"{_q(c.name)}::{c.type} as {_q(f'e{i}__{c.name}')}" for c in st.columns)
-            notnull = " and ".join(f"{c} is not null" for c in keys)
+            # codes are below 1000 in both systems; larger ones (e.g. cShapes colonies) never match
+            notnull = " and ".join(f"{c} between 0 and 999" for c in keys if c != "year")
             sql = (
                 f"create temp table {t} as select {key} as k, year, {cols} from ({st.sql}) s "
                 f"where year between {lo} and {hi} and {notnull}"
