@@ -64,23 +64,13 @@ class GatherAssembler:
         notnull = " and ".join(f"{k} between 0 and 999" for k in keys if k != "year")
         sql = (
             f"select {', '.join(f'{k}::integer as {k}' for k in keys)}, {cols} from ({st.sql}) s "
-            f"where year between {lo} and {hi} and {notnull} order by {', '.join(keys)}"
+            f"where year between {lo} and {hi} and {notnull}"
         )
         try:
             table = con.sql(sql).to_arrow_table()
         except Exception as exc:  # a missing table or column: say which enricher and source
             raise b._missing(con, added, exc) from None
         year = table.column("year").to_numpy()
-        if st.level == "state":
-            key = table.column("code").to_numpy().astype(np.int64) * 10000 + year
-        else:
-            key = (table.column("code1").to_numpy().astype(np.int64) * 1000
-                   + table.column("code2").to_numpy()) * 10000 + year
-        dup = np.nonzero(key[1:] == key[:-1])[0]
-        if len(dup):
-            uniq, counts = np.unique(key[np.concatenate([dup, dup + 1])], return_counts=True)
-            worst = sorted(zip(uniq.tolist(), (counts // 2 + 1).tolist(), strict=True), key=lambda kv: (-kv[1], kv[0]))
-            b._refuse(added, st, worst[:5])
         lo_c, hi_c = st.coverage
         b.masks[i] = len(year) > 0 and (int(year.min()) < lo_c or int(year.max()) > hi_c)
         return table
@@ -154,8 +144,25 @@ class GatherAssembler:
         self._dense_dyad: dict[tuple[str, str], tuple] = {}
         self._dense_state = np.full(1000 * span, -1, dtype=np.int32)
 
-    def _positions(self, side: pa.Table, level: str, codes: list[str]) -> list[tuple[np.ndarray, bool]]:
-        """For each unit side, the side-table row of each unit row (``n`` = no record)."""
+    def _duplicates(self, side: pa.Table, level: str, rows: np.ndarray, added, st) -> None:
+        """Refuse a side table with several records for a unit, showing the keys (error path)."""
+        year = side.column("year").to_numpy().astype(np.int64)[rows]
+        if level == "state":
+            key = side.column("code").to_numpy().astype(np.int64)[rows] * 10000 + year
+        else:
+            key = (side.column("code1").to_numpy().astype(np.int64)[rows] * 1000
+                   + side.column("code2").to_numpy()[rows]) * 10000 + year
+        uniq, counts = np.unique(key, return_counts=True)
+        worst = sorted(((int(k), int(c)) for k, c in zip(uniq, counts, strict=True) if c > 1),
+                       key=lambda kv: (-kv[1], kv[0]))
+        self.b._refuse(added, st, worst[:5])
+
+    def _positions(self, side: pa.Table, level: str, codes: list[str], added=None, st=None) -> list[np.ndarray]:
+        """For each unit side, the side-table row of each unit row (``n`` = no record).
+
+        Two records of one unit would claim one slot of the grid: the row written last wins, so
+        a slot that does not hold its own row number reveals a duplicate, in one pass.
+        """
         span = self.span
         syear = side.column("year").to_numpy().astype(np.int64) - self.p.years[0]
         n = side.num_rows
@@ -165,9 +172,12 @@ class GatherAssembler:
             dense = self._dense_state
             slots = side.column("code").to_numpy().astype(np.int64) * span + syear
             dense[slots] = rows
+            if not np.array_equal(dense[slots], rows):
+                dense[slots] = -1
+                self._duplicates(side, level, rows, added, st)
             for col in codes:
                 valid = self.ucodes[col][1]
-                pos = dense[self.uslot[col]]
+                pos = dense[self.uslot[col]].astype(np.intp)  # intp: numpy gathers without converting
                 pos[(pos < 0) | ~valid] = n
                 out.append(pos)
             dense[slots] = -1  # leave the shared grid empty for the next table
@@ -190,7 +200,10 @@ class GatherAssembler:
         keep = present[s1] & present[s2]
         slots = (compact[s1[keep]] * m + compact[s2[keep]]) * span + syear[keep]
         dense[slots] = rows[keep]
-        pos = dense[uslot]
+        if not np.array_equal(dense[slots], rows[keep]):
+            dense[slots] = -1
+            self._duplicates(side, level, rows[keep], added, st)
+        pos = dense[uslot].astype(np.intp)
         pos[(pos < 0) | ~valid] = n
         dense[slots] = -1
         return [pos]
@@ -219,7 +232,7 @@ class GatherAssembler:
                 codes = codes[:1]
             if st.level == "dyad" and p.unit != "dyad_year":
                 raise PanelError("dyad-level values need a dyad-year unit")
-            positions = self._positions(side, st.level, codes)
+            positions = self._positions(side, st.level, codes, added, st)
             lo, hi = st.coverage
             inside = (year >= lo) & (year <= hi)
             masked = b.masks.get(i, False)
@@ -325,13 +338,13 @@ def _gather(
     has_nulls = values.null_count > 0
     data = values.fill_null(pa.scalar(fill if fill is not None else 0, typ)).to_numpy(zero_copy_only=False)
     data = np.append(data, np.array([fill if fill is not None else 0], dtype=data.dtype))
-    out = data[pos]
+    out = np.take(data, pos)
     key = (id(pos), fill is not None, id(inside) if inside is not None else None)
     if has_nulls and fill is None:
         ok = np.ones(n + 1, dtype=bool)
         ok[n] = False
         ok[:n] = ~np.asarray(values.is_null())
-        valid = ok[pos]
+        valid = np.take(ok, pos)
         if inside is not None:
             valid &= inside
         bitmap = _bitmap(valid)
