@@ -115,3 +115,11 @@ def test_both_engines_build_the_same_table(store):
     sql = panel.to_arrow(engine="duckdb")
     assert gather.schema == sql.schema
     assert gather.equals(sql)
+
+
+def test_pandas_and_polars_views(store):
+    panel = dyad_years("cow", years="2000-2001", con=store, echo=None).add("majors").add("gml_mids")
+    pdf, pldf = panel.to_pandas(), panel.to_polars()
+    assert pdf.shape == pldf.shape
+    assert pdf.attrs["detente.panel"]["unit"] == "dyad_year"
+    assert int(pldf["major1"].sum()) == int(pdf["major1"].sum()) > 0
