@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pyarrow as pa
 import pytest
 
@@ -114,7 +115,14 @@ def test_both_engines_build_the_same_table(store):
     gather = panel.to_arrow()
     sql = panel.to_arrow(engine="duckdb")
     assert gather.schema == sql.schema
-    assert gather.equals(sql)
+    for name in gather.column_names:
+        a, b = gather.column(name), sql.column(name)
+        assert a.null_count == b.null_count, name
+        if name == "capital_distance":  # numpy's and DuckDB's trigonometry may differ in the last bit
+            x, y = a.to_numpy(zero_copy_only=False), b.to_numpy(zero_copy_only=False)
+            assert np.allclose(x, y, rtol=1e-12, atol=0, equal_nan=True)
+        else:
+            assert a.equals(b), name
 
 
 def test_pandas_and_polars_views(store):

@@ -239,6 +239,25 @@ class GatherAssembler:
             sides = ["1", "2"] if (st.level == "state" and p.unit == "dyad_year") else [""]
             bitmaps: dict = {}  # validity bitmaps shared by the columns of this side table
 
+            vector = getattr(added.enricher, "vector_exprs", None)
+            if vector is not None:
+                # the enricher computes its columns from the gathered helper values with numpy
+                def helper(name: str, s: str = "", side=side, positions=positions, sides=sides) -> tuple:
+                    values = side.column(name).combine_chunks() if hasattr(side.column(name), "combine_chunks") else side.column(name)
+                    data = np.append(values.fill_null(0).to_numpy(zero_copy_only=False), 0.0)
+                    ok = np.append(~np.asarray(values.is_null()), False)
+                    pos = positions[sides.index(s)]
+                    return np.take(data, pos), np.take(ok, pos)
+
+                for col, (data, ok) in added.enricher.vector_exprs(p.context, helper):
+                    if col.fill is not None or masked:
+                        ok = ok & inside
+                    arr = pa.Array.from_buffers(_arrow_type(col.type), len(data),
+                                                [None if ok.all() else _bitmap(ok), pa.py_buffer(np.ascontiguousarray(data))])
+                    out = b._name(col)
+                    names[col.name] = out
+                    jobs.append((out, lambda arr, *_: arr, arr, None, None, None))
+                continue
             custom = getattr(added.enricher, "select_exprs", None)
             if custom is not None:
                 # helper columns for an expression evaluated by DuckDB over the gathered values
@@ -257,7 +276,7 @@ class GatherAssembler:
                     jobs.append((out, side.column(col.name), pos, col.fill, cover, bitmaps))
         # numpy releases the GIL in fancy indexing, so two threads share the columns
         with ThreadPoolExecutor(max_workers=2) as pool:
-            results = list(pool.map(lambda j: (j[0], _gather(*j[1:])), jobs))
+            results = list(pool.map(lambda j: (j[0], j[1](*j[2:]) if callable(j[1]) else _gather(*j[1:])), jobs))
         columns += results
         if customs:
             columns = self._customs(con, columns, helpers, customs, names)

@@ -45,3 +45,15 @@ select code, year, sin(radians(lat)) as _slat, cos(radians(lat)) as _clat, radia
         x = f"sqrt(pow({c2} * sin({l2} - {l1}), 2) + pow({c1} * {s2} - {s1} * {c2} * cos({l2} - {l1}), 2))"
         y = f"{s1} * {s2} + {c1} * {c2} * cos({l2} - {l1})"
         yield f"{RADIUS_KM!r} * atan2({x}, {y})", self.distance
+
+    def vector_exprs(self, ctx, helper):
+        """The same formula with numpy over gathered helper values (the default engine)."""
+        import numpy as np
+
+        (s1, ok1), (c1, _), (l1, _) = helper("_slat", "1"), helper("_clat", "1"), helper("_rlng", "1")
+        (s2, ok2), (c2, _), (l2, _) = helper("_slat", "2"), helper("_clat", "2"), helper("_rlng", "2")
+        dl = l2 - l1
+        cos_dl = np.cos(dl)
+        x = np.sqrt((c2 * np.sin(dl)) ** 2 + (c1 * s2 - s1 * c2 * cos_dl) ** 2)
+        y = s1 * s2 + c1 * c2 * cos_dl
+        yield self.distance, (RADIUS_KM * np.arctan2(x, y), ok1 & ok2)
