@@ -183,6 +183,25 @@ class GatherAssembler:
             dense[slots] = -1  # leave the shared grid empty for the next table
             return out
         key = (codes[0], codes[1])
+        primary = self.p.key_columns[:2]
+        if list(key) == primary:
+            # the unit is sorted by its own codes and year: find each record's unit row by binary
+            # search and scatter (no grid to allocate and fill)
+            if "sorted" not in self._dense_dyad:
+                u1, _ = self.ucodes[codes[0]]
+                u2, _ = self.ucodes[codes[1]]
+                self._dense_dyad["sorted"] = (u1 * 1000 + u2) * 10000 + self.uyear + self.p.years[0]
+            ukey = self._dense_dyad["sorted"]
+            skey = (side.column("code1").to_numpy().astype(np.int64) * 1000
+                    + side.column("code2").to_numpy()) * 10000 + side.column("year").to_numpy()
+            at = np.searchsorted(ukey, skey)
+            at[at == len(ukey)] = 0
+            found = ukey[at] == skey
+            pos = np.full(len(ukey), n, dtype=np.intp)
+            pos[at[found]] = rows[found]
+            if not np.array_equal(pos[at[found]], rows[found]):
+                self._duplicates(side, level, rows[found], added, st)
+            return [pos]
         if key not in self._dense_dyad:
             # the codes present in the unit, indexed compactly (a few hundred), then one dense grid
             u1, v1 = self.ucodes[codes[0]]
