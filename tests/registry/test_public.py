@@ -170,3 +170,18 @@ def test_threshold_is_configurable(module_registry_url, store_path, store, known
 def test_loading_is_fast(loaded):
     _, result = loaded
     assert result.seconds < 60
+
+
+def test_the_whole_public_record_round_trips(loaded, tmp_path, known_codes):
+    """Export from this back end, import into a fresh SQLite registry, export again: same bytes."""
+    from detente.registry.io import export_file, import_file
+
+    reg, _ = loaded
+    first = tmp_path / "public.jsonl"
+    n = export_file(reg, first)
+    other = Registry(f"sqlite:///{tmp_path / 'copy.sqlite'}", known_code=known_codes)
+    assert import_file(other, first).report.counts()["inserted"] == n == reg.count()
+    second = tmp_path / "again.jsonl"
+    export_file(other, second)
+    other.close()
+    assert second.read_bytes() == first.read_bytes()

@@ -183,7 +183,7 @@ class Registry:
             Join a transaction the caller holds.
         """
         if conn is None:
-            with self.engine.begin() as own:
+            with db.begin_write(self.engine) as own:
                 return self.write(records, actor=actor, action=action, expected=expected,
                                   must_be_new=must_be_new, conn=own)
         actor = actor or default_actor()
@@ -192,7 +192,7 @@ class Registry:
         texts = {r["id"]: rows.dumps(r) for r in records}
         digests = {eid: rows.digest(text) for eid, text in texts.items()}
         # versions and digests only: unchanged records need no full read (fast re-imports)
-        meta = rows.read_meta(conn, list(texts))
+        meta = rows.read_meta(conn, list(texts), lock=True)
         to_read = [eid for eid, (_, dig) in meta.items() if dig != digests[eid]]
         before_of = rows.read_records(conn, to_read) if to_read else {}
         now = _now()
@@ -351,7 +351,8 @@ class Registry:
 
     def delete(self, engagement_id: str, *, actor: str | None = None) -> None:
         """Delete an engagement (its audit history stays)."""
-        with self.engine.begin() as conn:
+        with db.begin_write(self.engine) as conn:
+            rows.read_meta(conn, [engagement_id], lock=True)
             found = rows.read_records(conn, [engagement_id])
             if engagement_id not in found:
                 raise RegistryError(f"no engagement with id {engagement_id!r}")

@@ -26,6 +26,9 @@ def normalise_url(url: str) -> str:
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    # detente emits BEGIN itself (below): pysqlite's own deferred BEGIN comes only before the
+    # first write, too late to keep a read-then-write transaction consistent
+    dbapi_connection.isolation_level = None
     cur = dbapi_connection.cursor()
     # cascade deletes need foreign keys on; WAL lets readers work while one process writes
     cur.execute("PRAGMA foreign_keys=ON")
@@ -33,6 +36,21 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cur.execute("PRAGMA synchronous=NORMAL")
     cur.execute("PRAGMA busy_timeout=30000")
     cur.close()
+
+
+#: Execution option asking for a write transaction (SQLite: BEGIN IMMEDIATE takes the write
+#: lock at once, so what a writer reads cannot change before it writes).
+WRITE = {"detente_write": True}
+
+
+def _sqlite_begin(conn) -> None:
+    mode = "IMMEDIATE" if conn.get_execution_options().get("detente_write") else "DEFERRED"
+    conn.exec_driver_sql(f"BEGIN {mode}")
+
+
+def begin_write(engine: Engine):
+    """Begin a transaction that will write: locks taken up front on both back ends."""
+    return engine.execution_options(**WRITE).begin()
 
 
 def make_engine(url: str) -> Engine:
@@ -47,6 +65,7 @@ def make_engine(url: str) -> Engine:
             Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, connect_args={"timeout": 30})
         event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "begin", _sqlite_begin)
         return engine
     if parsed.get_backend_name() == "postgresql":
         return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)

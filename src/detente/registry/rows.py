@@ -37,12 +37,20 @@ def digest(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def read_meta(conn: Connection, ids: Sequence[str]) -> dict[str, tuple[int, str | None]]:
-    """Return ``{id: (version, digest)}`` for the ids that exist."""
+def read_meta(
+    conn: Connection, ids: Sequence[str], *, lock: bool = False
+) -> dict[str, tuple[int, str | None]]:
+    """Return ``{id: (version, digest)}`` for the ids that exist.
+
+    ``lock`` takes row locks (PostgreSQL ``FOR UPDATE``; SQLite holds the database write lock
+    from ``BEGIN IMMEDIATE``) so the rows cannot change before the transaction writes them.
+    """
     out: dict[str, tuple[int, str | None]] = {}
     e = t.engagements
     for chunk in _chunks(ids):
         q = select(e.c.id, e.c.version, e.c.digest).where(e.c.id.in_(chunk))
+        if lock:
+            q = q.with_for_update()
         for eid, version, dig in conn.execute(q):
             out[eid] = (version, dig)
     return out
