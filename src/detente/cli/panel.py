@@ -20,7 +20,14 @@ MryOpt = Annotated[
     int | None,
     typer.Option("--mry", help="Extend membership of states alive at the end of the data through this year."),
 ]
-AddOpt = Annotated[str, typer.Option("--add", help="Enrichers, comma-separated (see `detente panel enrichers`).")]
+AddOpt = Annotated[
+    str,
+    typer.Option(
+        "--add",
+        help="Enrichers, comma-separated (see `detente panel enrichers`); options as "
+        "name:key=value, lists with |, e.g. gml_mids:rule=hostlev|onset,peace_spells:event=gml_onset.",
+    ),
+]
 OutputOpt = Annotated[Path, typer.Option("--output", "-o", help="Output file: .parquet, .csv or .dta.")]
 ConvertOpt = Annotated[
     str | None, typer.Option("--convert", help="Also carry codes of this system (cow or gw) for its enrichers.")
@@ -41,14 +48,29 @@ def _echo(message: str) -> None:
     Console(stderr=True).print(f"[dim]{message}[/]", highlight=False, markup=True)
 
 
+def _parse_add(item: str) -> tuple[str, dict[str, object]]:
+    """``name`` or ``name:key=value:key=value``; ``a|b`` is a list (e.g. a dispute rule)."""
+    from detente.exceptions import PanelError
+
+    name, *pairs = item.split(":")
+    options: dict[str, object] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key:
+            raise PanelError(f"--add {item!r}: write options as name:key=value (e.g. peace_spells:event=gml_onset)")
+        options[key] = tuple(value.split("|")) if "|" in value else value
+    return name, options
+
+
 def _build(panel, add: str, convert: str | None, output: Path, names: Names) -> None:
     from rich.console import Console
 
     start = time.perf_counter()
     if convert:
         panel = panel.convert(convert)
-    for name in [a.strip() for a in add.split(",") if a.strip()]:
-        panel = panel.add(name)
+    for item in [a.strip() for a in add.split(",") if a.strip()]:
+        name, options = _parse_add(item)
+        panel = panel.add(name, **options)
     table = panel.to_arrow(names=names.value)
     from detente.panel.output import write_table
 
