@@ -94,7 +94,7 @@ def expand(inputs: list[str | Path]) -> list[Path]:
                 p
                 for p in Path(text).rglob("*")
                 if p.is_file()
-                and not p.name.startswith(".")
+                and not p.name.startswith((".", "_"))  # hidden, and _SUCCESS-style markers
                 and p.suffix.lower() not in _SKIP_SUFFIXES
                 and not any(part.startswith(".") for part in p.relative_to(text).parts)
             )
@@ -250,11 +250,21 @@ def _read_parquet(name: str, path: Path) -> tuple[Layout, pa.Table]:
             actual = {c.lower(): c for c in schema.names}
             cols = [actual[c.lower()] for c in needed]
             table = pq.read_table(path, columns=cols)
-            arrays = [pc_cast_string(table[c]) for c in cols]
+            arrays = [_parquet_column(table[c], canon) for c, canon in zip(cols, layout.fields, strict=True)]
             out = pa.table(arrays, names=list(layout.fields))
             lines = np.arange(1, out.num_rows + 1, dtype=np.int64)
             return layout, out.append_column("line", pa.array(lines))
     raise EventsError(f"{name}: a Parquet file without the columns of any known event layout")
+
+
+def _parquet_column(column: pa.ChunkedArray, canon: str) -> pa.ChunkedArray:
+    """Numbers stay numbers (as on the text fast path); everything else becomes text."""
+    if pa.types.is_dictionary(column.type):
+        column = column.cast(column.type.value_type)
+    numeric = pa.types.is_integer(column.type) or pa.types.is_floating(column.type)
+    if canon in NUMERIC and numeric:
+        return column.cast(NUMERIC[canon])
+    return pc_cast_string(column)
 
 
 def pc_cast_string(column: pa.ChunkedArray) -> pa.ChunkedArray:
