@@ -59,7 +59,7 @@ def open_registry_for(registry: Any, store: Any) -> Registry:
 
     if isinstance(registry, Registry):
         return registry
-    return open_registry(registry, store=store, check_codes=False, migrate=False)
+    return open_registry(registry, store=store, check_codes=False)
 
 
 def _to_cow(frame: pd.DataFrame, con: duckdb.DuckDBPyConnection) -> pd.Series:
