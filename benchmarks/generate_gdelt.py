@@ -92,10 +92,13 @@ def _strings(values: np.ndarray, missing: np.ndarray | None = None) -> pa.Array:
     return arr
 
 
-def chunk(model: Model, n: int, start_id: int, rng: np.random.Generator, t0: float, t1: float) -> pa.Table:
+def chunk(
+    model: Model, n: int, start_id: int, rng: np.random.Generator, t0: float, t1: float,
+    months: int = MONTHS,
+) -> pa.Table:
     """``n`` events with ids from ``start_id``, dated (roughly in order) between months t0 and t1."""
     month_pos = np.sort(rng.uniform(t0, t1, n))
-    month_idx = np.minimum(month_pos.astype(np.int64), MONTHS - 1)
+    month_idx = np.minimum(month_pos.astype(np.int64), months - 1)
     day = 1 + ((month_pos - month_idx) * 28).astype(np.int64)
     year = FIRST_MONTH.year + (FIRST_MONTH.month - 1 + month_idx) // 12
     month = (FIRST_MONTH.month - 1 + month_idx) % 12 + 1
@@ -178,6 +181,7 @@ def generate(
     chunk_rows: int = 1_000_000,
     file_rows: int = 5_000_000,
     mirror: str | Path | None = None,
+    months: int = MONTHS,
 ) -> list[Path]:
     """Write ``events`` synthetic GDELT 2.0 events under ``output`` and return the files.
 
@@ -188,6 +192,9 @@ def generate(
         form without a header.
     file_rows : int
         Events per output file (files are in date order, as GDELT's are).
+    months : int
+        Months covered, from January 2017 (12 by default: 50 M events is about eight months
+        of real GDELT 2.0).
     """
     out = Path(output)
     out.mkdir(parents=True, exist_ok=True)
@@ -199,8 +206,8 @@ def generate(
     done = 0
     while done < events:
         n = min(chunk_rows, events - done, file_rows - written_in_file)
-        t0, t1 = MONTHS * done / events, MONTHS * (done + n) / events
-        table = chunk(model, n, 1 + done, rng, t0, t1)
+        t0, t1 = months * done / events, months * (done + n) / events
+        table = chunk(model, n, 1 + done, rng, t0, t1, months)
         if writer is None:
             suffix = "parquet" if fmt == "parquet" else "export.CSV"
             path = out / f"synthetic-{len(files):04d}.{suffix}"
