@@ -48,6 +48,8 @@ WINDOW = 10
 SPAN = 5
 #: Comparison dyads per treated dyad.
 K_CONTROLS = 3
+#: Convergence tolerance of the fixed-effects demeaning.
+FIXEF_TOL = 1e-6
 #: Fewest treated dyads with trade data for a panel estimate.
 MIN_TREATED = 5
 SOURCES = ["cow_trade", "desta_trade_agreements", "gdp_population_fariss", "cow_state_system"]
@@ -287,7 +289,9 @@ def _fitted(method: str, fml: str, data: pd.DataFrame, label: str, warnings: lis
 
     with pywarnings.catch_warnings(record=True) as caught:
         pywarnings.simplefilter("always")
-        fit = getattr(pf, method)(fml, data=data, vcov={"CRV1": "dyad"})
+        # a looser demeaning tolerance than pyfixest's default (1e-8) keeps the many stack effects
+        # fast; coefficients move far below their standard errors
+        fit = getattr(pf, method)(fml, data=data, vcov={"CRV1": "dyad"}, fixef_tol=FIXEF_TOL)
     for w in caught:
         text = " ".join(str(w.message).split())
         if text:
