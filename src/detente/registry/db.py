@@ -85,7 +85,12 @@ def _alembic_config(connection):
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
     """Bring the registry schema to ``revision`` (default: the newest)."""
+    import logging
+
     from alembic import command
+
+    # migrations are routine: keep alembic's progress lines out of user output
+    logging.getLogger("alembic").setLevel(logging.WARNING)
 
     with engine.begin() as conn:
         command.upgrade(_alembic_config(conn), revision)
