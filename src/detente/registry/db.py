@@ -7,12 +7,16 @@ and run programmatically on open, so no ``alembic.ini`` is needed.
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event, inspect
 from sqlalchemy.engine import make_url
 
 from detente.exceptions import ConfigurationError
+
+# migrations are routine: keep alembic's progress lines out of user output
+logging.getLogger("alembic").setLevel(logging.WARNING)
 
 MIGRATIONS = "detente.registry:migrations"
 
@@ -85,12 +89,7 @@ def _alembic_config(connection):
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
     """Bring the registry schema to ``revision`` (default: the newest)."""
-    import logging
-
     from alembic import command
-
-    # migrations are routine: keep alembic's progress lines out of user output
-    logging.getLogger("alembic").setLevel(logging.WARNING)
 
     with engine.begin() as conn:
         command.upgrade(_alembic_config(conn), revision)
