@@ -118,24 +118,24 @@ def import_(
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from detente.store import connect
-    from detente.store.importer import import_order, import_source, known_codes
+    from detente.store.importer import import_all, import_order
 
     root = config.mirror_dir(mirror)
     assert root is not None
     sources = import_order(ids)
     con = connect(store)
     err = Console(stderr=True)
-    done = []
     try:
         with Progress(
             TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
             console=err, transient=True, disable=quiet,
         ) as bar:
             task = bar.add_task("importing", total=sum(len(s.files) for s in sources))
-            for source in sources:
-                bar.update(task, description=f"importing {source.id}")
-                codes = known_codes(con) if source.kind != "states" else {}
-                done.extend(import_source(con, source, root, codes, on_file=lambda _f: bar.advance(task)))
+            done = import_all(
+                con, root, [s.id for s in sources],
+                progress=lambda src, _n: bar.update(task, description=f"imported {src.id}"),
+                on_file=lambda _f: bar.advance(task),
+            )
     finally:
         con.close()
     if quiet:

@@ -33,6 +33,7 @@ from detente.metrics._treatment import (
     treatment_coverage,
 )
 from detente.metrics.result import MeasureResult
+from detente.metrics.result import estimate_row as _row
 from detente.metrics.scope import Scope, region_of
 
 if TYPE_CHECKING:
@@ -94,12 +95,6 @@ def hostilities(scope: Scope, *, store: str | Path | None = None, registry: str 
             return _type(scope, con, store, registry)
     finally:
         con.close()
-
-
-def _row(quantity: str, estimate: float, *, se: float = np.nan, low: float = np.nan, high: float = np.nan,
-         p: float = np.nan, n: int | None = None, design: str = "", se_type: str = "") -> dict[str, Any]:
-    return {"quantity": quantity, "estimate": estimate, "std_error": se, "conf_low": low, "conf_high": high,
-            "p_value": p, "n": n, "design": design, "se_type": se_type}
 
 
 def _base(scope: Scope, design: str, causal: bool, sources: list[str]) -> MeasureResult:

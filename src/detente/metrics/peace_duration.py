@@ -36,6 +36,7 @@ from detente.metrics._survival_data import (
 )
 from detente.metrics._treatment import scope_participants, treated_state_years, treatment_coverage
 from detente.metrics.result import MeasureResult
+from detente.metrics.result import estimate_row as _row
 from detente.metrics.scope import Scope, region_of
 
 if TYPE_CHECKING:
@@ -96,12 +97,6 @@ def peace_duration(
 
 
 # -- shared pieces ------------------------------------------------------------------------------
-def _row(quantity: str, estimate: float, *, se: float = np.nan, low: float = np.nan, high: float = np.nan,
-         p: float = np.nan, n: int | None = None, design: str = "", se_type: str = "") -> dict[str, Any]:
-    return {"quantity": quantity, "estimate": estimate, "std_error": se, "conf_low": low, "conf_high": high,
-            "p_value": p, "n": n, "design": design, "se_type": se_type}
-
-
 def _km_rows(fit: Any, labels: dict[str, str], design: str) -> list[dict[str, Any]]:
     rows = []
     tab = fit.table_

@@ -20,6 +20,16 @@ TIDY_COLUMNS = (
 )
 
 
+def estimate_row(
+    quantity: str, estimate: float, *, se: float = float("nan"), low: float = float("nan"),
+    high: float = float("nan"), p: float = float("nan"), n: int | None = None, design: str = "",
+    se_type: str = "",
+) -> dict[str, Any]:
+    """One row of a measure's estimates table, with the columns of :data:`TIDY_COLUMNS`."""
+    return {"quantity": quantity, "estimate": estimate, "std_error": se, "conf_low": low,
+            "conf_high": high, "p_value": p, "n": n, "design": design, "se_type": se_type}
+
+
 @dataclass
 class MeasureResult:
     """A measure's answer to one question.

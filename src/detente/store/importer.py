@@ -220,12 +220,16 @@ def import_all(
     mirror: Path,
     ids: Iterable[str] | None = None,
     progress: Callable[[Source, int], None] | None = None,
+    on_file: Callable[[str], None] | None = None,
 ) -> list[ImportedFile]:
-    """Import the given sources (all by default), state systems first; stop at the first error."""
+    """Import the given sources (all by default), state systems first; stop at the first error.
+
+    ``progress(source, n_files)`` is called after each source and ``on_file(name)`` after each file.
+    """
     out: list[ImportedFile] = []
     for source in import_order(ids):
         codes = known_codes(con) if source.kind != "states" else {}
-        out.extend(import_source(con, source, mirror, codes))
+        out.extend(import_source(con, source, mirror, codes, on_file=on_file))
         if progress:
             progress(source, len(source.files))
     return out

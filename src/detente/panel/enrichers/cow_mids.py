@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from detente.exceptions import PanelError
 from detente.panel.enricher import Enricher
 from detente.panel.enrichers import _whittle
-from detente.panel.enrichers.gml_mids import INIT, _dyad_columns
+from detente.panel.enrichers.gml_mids import INIT, _dyad_columns, check_mid_options
 
 
 class CowMIDs(Enricher):
@@ -24,9 +23,7 @@ class CowMIDs(Enricher):
 
     def __init__(self, **options):
         super().__init__(**options)
-        self.opts["rule"] = _whittle.check_rule(self.opts["rule"])
-        if self.opts["init"] not in INIT:
-            raise PanelError(f"init={self.opts['init']!r}: use one of {', '.join(INIT)}")
+        check_mid_options(self.opts)
 
     def table_sql(self, ctx):
         rank = _whittle.order_by(self.opts["rule"], onset="disponset")

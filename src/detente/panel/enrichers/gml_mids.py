@@ -17,6 +17,13 @@ INIT = {
 }
 
 
+def check_mid_options(opts: dict) -> None:
+    """Validate the MID enrichers' ``rule`` (normalised in place) and ``init`` options."""
+    opts["rule"] = _whittle.check_rule(opts["rule"])
+    if opts["init"] not in INIT:
+        raise PanelError(f"init={opts['init']!r}: use one of {', '.join(INIT)}")
+
+
 def _dyad_columns(prefix: str, ps_prefix: str) -> tuple[Column, ...]:
     """The dispute columns; ``ps_prefix`` gives peacesciencer's ``<ps_prefix>ongoing``/``onset``."""
     def c(name, typ, desc, fill=None, ps_name=None):
@@ -74,9 +81,7 @@ class GMLMIDs(Enricher):
 
     def __init__(self, **options):
         super().__init__(**options)
-        self.opts["rule"] = _whittle.check_rule(self.opts["rule"])
-        if self.opts["init"] not in INIT:
-            raise PanelError(f"init={self.opts['init']!r}: use one of {', '.join(INIT)}")
+        check_mid_options(self.opts)
 
     def table_sql(self, ctx):
         rank = _whittle.order_by(self.opts["rule"], onset="midonset")
