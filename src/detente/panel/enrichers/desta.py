@@ -2,7 +2,8 @@
 
 DESTA names countries, not CoW codes; names are resolved year by year with the curated aliases of
 :mod:`detente.states` (exact matches only, so a name that cannot be resolved is left out, never
-guessed).
+guessed). DESTA's parties that are not states in the year (dependent territories, the Palestinian
+territories, Kosovo before 2008) are recorded as non-states in the alias table and left out.
 """
 
 from __future__ import annotations
@@ -65,4 +66,6 @@ group by c1, c2, y
 
     def rule(self, ctx):
         return ("base treaties and accessions count; an agreement is in force from its entry-into-force year "
-                "(its signature year when none is recorded) and, as DESTA records no exits, stays in force")
+                "(its signature year when none is recorded) and, as DESTA records no exits, stays in force; "
+                "pairs with a party that is not a state in the year (dependent territories such as Hong Kong "
+                "or the Faroe Islands, the Palestinian territories, Kosovo before 2008) are left out")
