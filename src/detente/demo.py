@@ -49,8 +49,9 @@ def main(output: str | Path | None = None) -> int:
             loaded = import_public(registry, store=store)
         finally:
             registry.close()
+        width = max(len(ds.dataset) for ds in loaded.datasets)
         for ds in loaded.datasets:
-            print(f"   {ds.dataset:<28} {ds.engagements:>7,} engagements  {len(ds.unresolved):>5,} unresolved"
+            print(f"   {ds.dataset:<{width}} {ds.engagements:>7,} engagements  {len(ds.unresolved):>5,} unresolved"
                   + (f"  ({ds.note})" if ds.note else ""))
         print(f"   {time.perf_counter() - t:.1f} s; registry {registry_url}")
 
