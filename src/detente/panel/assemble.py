@@ -1,13 +1,21 @@
-"""The default way a panel is materialised: side tables in SQL, the panel by positional gathers.
+"""The default way a panel is materialised: side tables in SQL, output columns written by numpy.
 
 DuckDB computes the unit (already in code, year order) and each enricher's side table (a few
-thousand to a few hundred thousand rows) from the store. Each unit row's position in every side
-table is then found through a dense index — (code, year) for state-level tables, (code1, code2,
-year) over the codes present for dyad-level ones — and every output column is written exactly
-once by an Arrow ``take``. Compared with hash-joining the unit to each side table, no payload is
-copied through join pipelines, rows never lose their order (so no sort), and the work runs in
-threads outside the GIL. Expressions over several columns (capital distance, peace spells) are
-evaluated by DuckDB over the gathered Arrow columns.
+thousand to a few hundred thousand rows) from the store. Every output column is then written
+exactly once, in one of two ways:
+
+* state-level values (and dyad values keyed on converted codes) are laid out on a small grid —
+  one cell per code present in the unit and year, a few hundred kilobytes that stay in cache —
+  and each unit row reads its cell (one ``take``);
+* dyad-level values keyed like the unit are sparse: the column starts as its fill value (or 0
+  under a missing mark) and only the rows with a record are written, found by binary search in
+  the sorted unit keys.
+
+Values computed from both states of a dyad (capital distance) are computed once per pair of
+distinct state values rather than once per row when there are few of them. Nothing is joined,
+rows never lose their order (so no sort), the work runs in threads outside the GIL, and no
+pandas is imported. Expressions written in SQL (``select_exprs``) and window functions over the
+built panel (``post_exprs``) are evaluated by DuckDB over the gathered Arrow columns.
 
 The pure-SQL plan (:class:`detente.panel.frame._Builder`, ``engine="duckdb"``) builds the same
 table and is kept as a cross-check.
@@ -16,52 +24,113 @@ table and is kept as a cross-check.
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from detente.exceptions import PanelError
-from detente.panel.enricher import SideTable
+from detente.panel.arrays import bitmap, from_numpy, numpy_type, to_numpy
+from detente.panel.enricher import Column, SideTable
+from detente.panel.units import expand_runs
 
 if TYPE_CHECKING:
-    from detente.panel.frame import Panel, _Builder
+    from detente.panel.frame import Panel, _Added, _Builder
+
+#: codes are below 1000 in both systems (keys pack them as code1 * 1000 + code2)
+_CODES = 1000
 
 
-def _arrow_type(sql_type: str) -> pa.DataType:
-    return {
-        "TINYINT": pa.int8(), "SMALLINT": pa.int16(), "INTEGER": pa.int32(), "BIGINT": pa.int64(),
-        "DOUBLE": pa.float64(), "FLOAT": pa.float32(), "VARCHAR": pa.string(), "BOOLEAN": pa.bool_(),
-    }[sql_type.upper()]
+@dataclass
+class _Map:
+    """Where the rows of a side table land in the unit.
+
+    ``kind == "grid"``: kept side row ``rows[j]`` fills cell ``cells[j]`` of a grid of ``size``
+    cells plus an empty last one, and unit row ``r`` reads cell ``index[r]``.
+    ``kind == "rows"``: kept side row ``rows[j]`` is unit row ``cells[j]`` (``size`` unit rows).
+    ``has`` marks the unit rows with a record.
+    """
+
+    kind: str
+    rows: np.ndarray
+    cells: np.ndarray
+    size: int
+    index: np.ndarray | None = None
+    _has: np.ndarray | None = None
+
+    @property
+    def has(self) -> np.ndarray:
+        if self._has is None:
+            self._has = self.spread(np.ones(len(self.rows), dtype=bool), False)
+        return self._has
+
+    def spread(self, values: np.ndarray, empty) -> np.ndarray:
+        """One value per unit row: ``values`` (one per kept side row) where there is a record."""
+        if self.kind == "rows":
+            out = np.full(self.size, empty, dtype=values.dtype)
+            out[self.cells] = values
+            return out
+        grid = np.full(self.size + 1, empty, dtype=values.dtype)
+        grid[self.cells] = values
+        return np.take(grid, self.index)
 
 
 class GatherAssembler:
-    """Materialise a panel: unit and side tables from DuckDB, output columns by gathers."""
+    """Materialise a panel: unit and side tables from DuckDB, output columns by numpy."""
 
     def __init__(self, builder: _Builder) -> None:
         self.b = builder
         self.p: Panel = builder.p
 
     # -- inputs ----------------------------------------------------------------------------
-    def _unit(self, con) -> pa.Table:
-        unit = con.sql(self.b.unit_sql()).to_arrow_table()
-        rid = unit.column("__rid").to_numpy()
-        unit = unit.drop_columns(["__rid"])
-        if len(rid) and not np.array_equal(rid, np.arange(len(rid))):
-            inverse = np.empty(len(rid), dtype=np.int64)
-            inverse[rid] = np.arange(len(rid))
-            unit = unit.take(pa.array(inverse))
-        return unit
+    def _unit(self, con) -> None:
+        """The unit's key columns as numpy arrays, in (codes, year) order."""
+        first, last = self.p.years
+        self.span = last - first + 1
+        self.runs: dict[str, np.ndarray] | None = None
+        runs = self.b.runs_sql()
+        names = [c for c in self.p.key_columns if c != "year"]
+        if runs is not None:
+            sql, codes = runs
+            table = con.sql(sql).to_arrow_table()
+            runs = {name: to_numpy(table.column(c))[0] for name, c in zip(names, codes, strict=True)}
+            runs["y0"], runs["y1"] = (to_numpy(table.column(c))[0] for c in ("y0", "y1"))
+            rows = expand_runs(runs, tuple(names))
+            cols = {name: (rows[name], None) for name in self.p.key_columns}
+            self.key_types = dict.fromkeys(self.p.key_columns, pa.int16())
+            lengths = runs["y1"].astype(np.intp) - runs["y0"] + 1
+            runs["start"] = np.cumsum(lengths) - lengths
+            runs["length"] = lengths
+            self.runs = runs
+        else:
+            table = con.sql(self.b.unit_sql()).to_arrow_table()
+            self.key_types = {name: table.schema.field(name).type for name in self.p.key_columns}
+            cols = {name: to_numpy(table.column(name)) for name in table.column_names}
+            rid = cols.pop("__rid")[0]
+            if len(rid) and not (rid[0] == 0 and np.all(np.diff(rid) == 1)):
+                order = np.empty(len(rid), dtype=np.intp)
+                order[rid] = np.arange(len(rid), dtype=np.intp)
+                cols = {k: (v[order], None if ok is None else ok[order]) for k, (v, ok) in cols.items()}
+        self.keys = cols
+        self.n = len(cols["year"][0])
+        self._compact: dict[str, tuple[np.ndarray, int]] = {}
+        self._cells: dict[str, np.ndarray] = {}
+        self._ukey: np.ndarray | None = None
+        self._inside: dict[tuple[int, int], np.ndarray | None] = {}
 
-    def _side(self, con, i: int, added, st: SideTable) -> pa.Table:
+    def _per_row(self, base: np.ndarray) -> np.ndarray:
+        """``base[run] + (year - y0)`` for every unit row: a value that counts up the years of a run."""
+        runs = self.runs
+        return np.arange(self.n, dtype=np.int64) - np.repeat(runs["start"] - base, runs["length"])
+
+    def _side(self, con, i: int, added: _Added, st: SideTable) -> pa.Table:
         b = self.b
         keys = ("code", "year") if st.level == "state" else ("code1", "code2", "year")
         cols = ", ".join(f"{_q(c.name)}::{c.type} as {_q(c.name)}" for c in st.columns)
         lo, hi = self.p.years
         # codes are below 1000 in both systems; larger ones (e.g. cShapes colonies) never match
-        notnull = " and ".join(f"{k} between 0 and 999" for k in keys if k != "year")
+        notnull = " and ".join(f"{k} between 0 and {_CODES - 1}" for k in keys if k != "year")
         sql = (
             f"select {', '.join(f'{k}::integer as {k}' for k in keys)}, {cols} from ({st.sql}) s "
             f"where year between {lo} and {hi} and {notnull}"
@@ -70,269 +139,293 @@ class GatherAssembler:
             table = con.sql(sql).to_arrow_table()
         except Exception as exc:  # a missing table or column: say which enricher and source
             raise b._missing(con, added, exc) from None
-        year = table.column("year").to_numpy()
+        year = to_numpy(table.column("year"))[0]
         lo_c, hi_c = st.coverage
+        # values outside the declared coverage would leak into years the source does not speak for
         b.masks[i] = len(year) > 0 and (int(year.min()) < lo_c or int(year.max()) > hi_c)
         return table
 
-    #: query side tables on parallel cursors of the store (measured no faster on 2 cores, so off)
-    concurrent = False
-
-    def _fetch_sides(self, con) -> dict:
-        """The unit and every side table, queried concurrently on cursors of the same store."""
+    def _fetch_sides(self, con) -> dict[int, tuple[SideTable, pa.Table]]:
+        """Every side table (enrichers with a setup step register their helper tables first)."""
         p, b = self.p, self.b
-        tasks = {}
+        out = {}
         for i, added in enumerate(p._added):
             st = added.table
             if hasattr(added.enricher, "post_exprs"):
                 continue
-            setup = getattr(added.enricher, "setup", None)
-            if setup is not None:  # helper tables registered on this connection: query it here
+            if hasattr(added.enricher, "setup"):
                 ctx = p.context.with_system(st.system)
-                b.views += setup(con, ctx, b.prefix)
+                b.views += added.enricher.setup(con, ctx, b.prefix)
                 st = replace(st, sql=added.enricher.table_sql(ctx))
-                tasks[i] = (st, added, True)
-            else:
-                tasks[i] = (st, added, False)
-        out: dict = {}
-
-        def side(i):
-            st, added, local = tasks[i]
-            cur = con if local else con.cursor()
-            try:
-                return i, (st, self._side(cur, i, added, st))
-            finally:
-                if not local:
-                    cur.close()
-
-        def unit():
-            cur = con.cursor()
-            try:
-                return "unit", self._unit(cur)
-            finally:
-                cur.close()
-
-        local = [i for i in tasks if tasks[i][2] or not self.concurrent]
-        if not self.concurrent:
-            out.update(unit() for _ in [0])
-            for i in local:
-                out.update([side(i)])
-            return out
-        for i in local:
-            out.update([side(i)])
-        with ThreadPoolExecutor(max_workers=2) as pool:
-            futures = [pool.submit(unit)] + [pool.submit(side, i) for i in tasks if i not in local]
-            for f in futures:
-                key, value = f.result()
-                out[key] = value
+            out[i] = (st, self._side(con, i, added, st))
         return out
 
-    # -- positions -------------------------------------------------------------------------
-    def _index_unit(self, unit: pa.Table) -> None:
-        """Per-row integer keys of the unit, computed once and shared by every side table."""
-        first, last = self.p.years
-        self.span = span = last - first + 1
-        self.uyear = unit.column("year").to_numpy().astype(np.int64) - first
-        self.ucodes: dict[str, tuple[np.ndarray, np.ndarray]] = {}
-        for name in self.p.key_columns:
-            if name == "year":
-                continue
-            c = unit.column(name)
-            valid = ~np.asarray(c.is_null()) if c.null_count else np.ones(len(c), dtype=bool)
-            self.ucodes[name] = (c.fill_null(0).to_numpy().astype(np.int64), valid)
-        self.uslot = {name: code * span + self.uyear for name, (code, _) in self.ucodes.items()}
-        self._dense_dyad: dict[tuple[str, str], tuple] = {}
-        self._dense_state = np.full(1000 * span, -1, dtype=np.int32)
+    # -- where side rows land ----------------------------------------------------------------
+    def _codes(self, name: str) -> tuple[np.ndarray, int]:
+        """For a system's code columns: code -> compact index over the codes in the unit, and their number."""
+        system = next(s for s in (self.p.system, *self.p._converted) if name in self.b._code_cols(s))
+        if system not in self._compact:
+            present = np.zeros(_CODES, dtype=bool)
+            for col in self.b._code_cols(system):
+                codes, ok = (self.runs[col], None) if self.runs is not None else self.keys[col]
+                present[(codes if ok is None else codes[ok]).astype(np.intp)] = True
+            compact = np.cumsum(present, dtype=np.intp) - 1
+            compact[~present] = -1
+            self._compact[system] = (compact, int(present.sum()))
+        return self._compact[system]
+
+    def _unit_cells(self, name: str) -> np.ndarray:
+        """Each unit row's grid cell for the code column ``name`` (the empty cell when it has no code)."""
+        if name not in self._cells:
+            compact, m = self._codes(name)
+            first = self.p.years[0]
+            if self.runs is not None:
+                runs = self.runs
+                base = compact[runs[name].astype(np.intp)] * self.span + (runs["y0"] - first)
+                cells = self._per_row(base)
+            else:
+                codes, ok = self.keys[name]
+                cells = compact[codes.astype(np.intp)] * self.span + (self.keys["year"][0] - first)
+                if ok is not None:
+                    cells[~ok] = m * self.span
+            self._cells[name] = cells
+        return self._cells[name]
+
+    def _state_maps(self, side: pa.Table, codes: list[str], added, st) -> list[_Map]:
+        """Grid maps of a state-level side table, one per unit code column (dyad sides)."""
+        compact, m = self._codes(codes[0])
+        scode = to_numpy(side.column("code"))[0]
+        syear = to_numpy(side.column("year"))[0].astype(np.intp) - self.p.years[0]
+        cell = compact[scode]
+        rows = np.flatnonzero(cell >= 0)
+        cells = cell[rows] * self.span + syear[rows]
+        size = m * self.span
+        # two records of one state-year would claim one cell: the row written last wins, so a
+        # cell that does not hold its own row reveals a duplicate, in one pass
+        grid = np.full(size + 1, -1, dtype=np.int32)
+        grid[cells] = np.arange(len(cells), dtype=np.int32)
+        if not np.array_equal(grid[cells], np.arange(len(cells), dtype=np.int32)):
+            self._duplicates(side, "state", rows, added, st)
+        return [_Map("grid", rows, cells, size, self._unit_cells(col)) for col in codes]
+
+    def _dyad_map(self, side: pa.Table, codes: list[str], added, st) -> _Map:
+        """The map of a dyad-level side table."""
+        n = self.n
+        skey = _dyad_key(to_numpy(side.column("code1"))[0], to_numpy(side.column("code2"))[0],
+                         to_numpy(side.column("year"))[0])
+        if codes == self.p.key_columns[:2]:
+            # the unit is sorted by its own codes and year: find each record's row by binary search
+            ukey = self._sorted_key()
+            at = np.searchsorted(ukey, skey)
+            at[at == n] = 0
+            found = ukey[at] == skey if n else np.zeros(len(skey), dtype=bool)
+            rows = np.flatnonzero(found)
+            cells = at[rows]
+            has = np.zeros(n, dtype=bool)
+            has[cells] = True
+            if np.count_nonzero(has) != len(cells):
+                self._duplicates(side, "dyad", rows, added, st)
+            return _Map("rows", rows, cells, n, None, has)
+        # codes of a converted system: the unit is not sorted by them, so search the side table
+        c1, ok1 = self.keys[codes[0]]
+        c2, ok2 = self.keys[codes[1]]
+        ukey = _dyad_key(c1, c2, self.keys["year"][0])
+        order = np.argsort(skey, kind="stable")
+        sorted_key = skey[order]
+        if np.any(sorted_key[1:] == sorted_key[:-1]):
+            self._duplicates(side, "dyad", np.arange(len(skey)), added, st)
+        k = len(skey)
+        at = np.searchsorted(sorted_key, ukey)
+        at[at == k] = 0
+        found = sorted_key[at] == ukey if k else np.zeros(n, dtype=bool)
+        for ok in (ok1, ok2):
+            if ok is not None:
+                found &= ok
+        index = np.where(found, order[at] if k else 0, k).astype(np.intp)
+        return _Map("grid", np.arange(k), np.arange(k), k, index, found)
+
+    def _sorted_key(self) -> np.ndarray:
+        """The unit's (code1, code2, year) packed into one increasing integer per row."""
+        if self._ukey is None:
+            c1, c2 = self.p.key_columns[:2]
+            if self.runs is not None:
+                runs = self.runs
+                begin = _dyad_key(runs[c1], runs[c2], runs["y0"])
+                ordered = np.all(begin[1:] > begin[:-1] + runs["length"][:-1] - 1)
+                self._ukey = self._per_row(begin)
+            else:
+                self._ukey = _dyad_key(self.keys[c1][0], self.keys[c2][0], self.keys["year"][0])
+                ordered = np.all(self._ukey[1:] > self._ukey[:-1])
+            if not ordered:
+                raise PanelError("the unit's rows are not in (code1, code2, year) order; please report this")
+        return self._ukey
 
     def _duplicates(self, side: pa.Table, level: str, rows: np.ndarray, added, st) -> None:
         """Refuse a side table with several records for a unit, showing the keys (error path)."""
-        year = side.column("year").to_numpy().astype(np.int64)[rows]
+        year = to_numpy(side.column("year"))[0].astype(np.int64)[rows]
         if level == "state":
-            key = side.column("code").to_numpy().astype(np.int64)[rows] * 10000 + year
+            key = to_numpy(side.column("code"))[0].astype(np.int64)[rows] * 10000 + year
         else:
-            key = (side.column("code1").to_numpy().astype(np.int64)[rows] * 1000
-                   + side.column("code2").to_numpy()[rows]) * 10000 + year
+            key = (to_numpy(side.column("code1"))[0].astype(np.int64)[rows] * _CODES
+                   + to_numpy(side.column("code2"))[0][rows]) * 10000 + year
         uniq, counts = np.unique(key, return_counts=True)
         worst = sorted(((int(k), int(c)) for k, c in zip(uniq, counts, strict=True) if c > 1),
                        key=lambda kv: (-kv[1], kv[0]))
         self.b._refuse(added, st, worst[:5])
 
-    def _positions(self, side: pa.Table, level: str, codes: list[str], added=None, st=None) -> list[np.ndarray]:
-        """For each unit side, the side-table row of each unit row (``n`` = no record).
-
-        Two records of one unit would claim one slot of the grid: the row written last wins, so
-        a slot that does not hold its own row number reveals a duplicate, in one pass.
-        """
-        span = self.span
-        syear = side.column("year").to_numpy().astype(np.int64) - self.p.years[0]
-        n = side.num_rows
-        rows = np.arange(n, dtype=np.int32)
-        out = []
-        if level == "state":
-            dense = self._dense_state
-            slots = side.column("code").to_numpy().astype(np.int64) * span + syear
-            dense[slots] = rows
-            if not np.array_equal(dense[slots], rows):
-                dense[slots] = -1
-                self._duplicates(side, level, rows, added, st)
-            for col in codes:
-                valid = self.ucodes[col][1]
-                pos = dense[self.uslot[col]].astype(np.intp)  # intp: numpy gathers without converting
-                pos[(pos < 0) | ~valid] = n
-                out.append(pos)
-            dense[slots] = -1  # leave the shared grid empty for the next table
-            return out
-        key = (codes[0], codes[1])
-        primary = self.p.key_columns[:2]
-        if list(key) == primary:
-            # the unit is sorted by its own codes and year: find each record's unit row by binary
-            # search and scatter (no grid to allocate and fill)
-            if "sorted" not in self._dense_dyad:
-                u1, _ = self.ucodes[codes[0]]
-                u2, _ = self.ucodes[codes[1]]
-                self._dense_dyad["sorted"] = (u1 * 1000 + u2) * 10000 + self.uyear + self.p.years[0]
-            ukey = self._dense_dyad["sorted"]
-            skey = (side.column("code1").to_numpy().astype(np.int64) * 1000
-                    + side.column("code2").to_numpy()) * 10000 + side.column("year").to_numpy()
-            at = np.searchsorted(ukey, skey)
-            at[at == len(ukey)] = 0
-            found = ukey[at] == skey
-            pos = np.full(len(ukey), n, dtype=np.intp)
-            pos[at[found]] = rows[found]
-            if not np.array_equal(pos[at[found]], rows[found]):
-                self._duplicates(side, level, rows[found], added, st)
-            return [pos]
-        if key not in self._dense_dyad:
-            # the codes present in the unit, indexed compactly (a few hundred), then one dense grid
-            u1, v1 = self.ucodes[codes[0]]
-            u2, v2 = self.ucodes[codes[1]]
-            present = np.zeros(1000, dtype=bool)
-            present[u1] = True
-            present[u2] = True
-            compact = np.cumsum(present) - 1
-            m = int(present.sum())
-            uslot = (compact[u1] * m + compact[u2]) * span + self.uyear
-            self._dense_dyad[key] = (present, compact, m, uslot, v1 & v2, np.full(m * m * span, -1, dtype=np.int32))
-        present, compact, m, uslot, valid, dense = self._dense_dyad[key]
-        s1 = side.column("code1").to_numpy().astype(np.int64)
-        s2 = side.column("code2").to_numpy().astype(np.int64)
-        keep = present[s1] & present[s2]
-        slots = (compact[s1[keep]] * m + compact[s2[keep]]) * span + syear[keep]
-        dense[slots] = rows[keep]
-        if not np.array_equal(dense[slots], rows[keep]):
-            dense[slots] = -1
-            self._duplicates(side, level, rows[keep], added, st)
-        pos = dense[uslot].astype(np.intp)
-        pos[(pos < 0) | ~valid] = n
-        dense[slots] = -1
-        return [pos]
+    def _covered(self, coverage: tuple[int, int]) -> np.ndarray | None:
+        """Unit rows inside a coverage window (``None``: every row is)."""
+        if coverage not in self._inside:
+            first, last = self.p.years
+            lo, hi = coverage
+            year = self.keys["year"][0]
+            inside = None if lo <= first and hi >= last else (year >= max(lo, first)) & (year <= min(hi, last))
+            self._inside[coverage] = inside
+        return self._inside[coverage]
 
     # -- output ----------------------------------------------------------------------------
     def run(self, con) -> pa.Table:
         p, b = self.p, self.b
-        fetched = self._fetch_sides(con)
-        unit = fetched.pop("unit")
-        self._index_unit(unit)
-        year = unit.column("year").to_numpy()
-        columns: list[tuple[str, pa.Array]] = [(c, unit.column(c)) for c in p.key_columns]
-        names: dict[str, str] = {}
+        sides = self._fetch_sides(con)
+        self._unit(con)
+        self.bitmaps: dict = {}  # validity bitmaps shared by columns
+        outputs: list[tuple[str, object]] = [
+            (name, _Ready(from_numpy(*self.keys[name], self.key_types[name]))) for name in p.key_columns
+        ]
+        names: dict[str, str] = {}  # detente name (with side suffix) -> output name
         posts = []
-        jobs = []  # (output name, callable) gathered in threads
-        helpers: dict[str, pa.Array] = {}
-        customs = []
         for i, added in enumerate(p._added):
-            st = added.table
             if hasattr(added.enricher, "post_exprs"):
                 posts.append(added)
                 continue
-            st, side = fetched[i]
+            st, side = sides[i]
             codes = b._code_cols(st.system)
-            if st.level == "state" and p.unit == "state_year":
-                codes = codes[:1]
-            if st.level == "dyad" and p.unit != "dyad_year":
-                raise PanelError("dyad-level values need a dyad-year unit")
-            positions = self._positions(side, st.level, codes, added, st)
-            lo, hi = st.coverage
-            inside = (year >= lo) & (year <= hi)
-            masked = b.masks.get(i, False)
-            sides = ["1", "2"] if (st.level == "state" and p.unit == "dyad_year") else [""]
-            bitmaps: dict = {}  # validity bitmaps shared by the columns of this side table
-
-            vector = getattr(added.enricher, "vector_exprs", None)
-            if vector is not None:
-                # the enricher computes its columns from the gathered helper values with numpy
-                def helper(name: str, s: str = "", side=side, positions=positions, sides=sides) -> tuple:
-                    values = side.column(name).combine_chunks() if hasattr(side.column(name), "combine_chunks") else side.column(name)
-                    data = np.append(values.fill_null(0).to_numpy(zero_copy_only=False), 0.0)
-                    ok = np.append(~np.asarray(values.is_null()), False)
-                    pos = positions[sides.index(s)]
-                    return np.take(data, pos), np.take(ok, pos)
-
-                for col, (data, ok) in added.enricher.vector_exprs(p.context, helper):
-                    if col.fill is not None or masked:
-                        ok = ok & inside
-                    arr = pa.Array.from_buffers(_arrow_type(col.type), len(data),
-                                                [None if ok.all() else _bitmap(ok), pa.py_buffer(np.ascontiguousarray(data))])
-                    out = b._name(col)
-                    names[col.name] = out
-                    jobs.append((out, lambda arr, *_: arr, arr, None, None, None))
-                continue
-            custom = getattr(added.enricher, "select_exprs", None)
-            if custom is not None:
-                # helper columns for an expression evaluated by DuckDB over the gathered values
-                for s, pos in zip(sides, positions, strict=True):
-                    for col in st.columns:
-                        helpers[f"e{i}__{col.name}{s}"] = _gather(side.column(col.name), pos, None, None, bitmaps)
-                customs.append((i, added, st, inside, masked))
-                continue
-            for s, pos in zip(sides, positions, strict=True):
-                for col in st.columns:
-                    if col.name.startswith("_"):
-                        continue
-                    out = b._name(col, s)
-                    names[col.name + s] = out
-                    cover = inside if (col.fill is not None or masked) else None
-                    jobs.append((out, side.column(col.name), pos, col.fill, cover, bitmaps))
-        # numpy releases the GIL in fancy indexing, so two threads share the columns
+            if st.level == "dyad":
+                if p.unit != "dyad_year":
+                    raise PanelError("dyad-level values need a dyad-year unit")
+                maps, suffixes = [self._dyad_map(side, codes, added, st)], [""]
+            else:
+                codes = codes[:1] if p.unit == "state_year" else codes
+                maps = self._state_maps(side, codes, added, st)
+                suffixes = [""] if p.unit == "state_year" else ["1", "2"]
+            cover = st.coverage if b.masks.get(i, False) else None
+            if hasattr(added.enricher, "vector_exprs"):
+                jobs = self._vector(added, st, side, maps, suffixes, b.masks.get(i, False))
+            elif hasattr(added.enricher, "select_exprs"):
+                jobs = [_Later(self._select(con, i, added, st, side, maps, suffixes))]
+            else:
+                jobs = [
+                    (b._name(col, s), col.name + s, self._column(col, side, m, cover, st.coverage))
+                    for s, m in zip(suffixes, maps, strict=True)
+                    for col in st.columns if not col.name.startswith("_")
+                ]
+            for job in jobs:
+                if isinstance(job, _Later):
+                    for out, detente, arr in job.columns:
+                        names[detente] = out
+                        outputs.append((out, _Ready(arr)))
+                else:
+                    out, detente, fn = job
+                    names[detente] = out
+                    outputs.append((out, fn))
+        # numpy releases the GIL in takes, fills and scatters, so two threads share the columns
+        todo = [fn for _, fn in outputs]
         with ThreadPoolExecutor(max_workers=2) as pool:
-            results = list(pool.map(lambda j: (j[0], j[1](*j[2:]) if callable(j[1]) else _gather(*j[1:])), jobs))
-        columns += results
-        if customs:
-            columns = self._customs(con, columns, helpers, customs, names)
-        table = pa.table(dict(columns))
+            arrays = list(pool.map(lambda fn: fn(), todo))
+        table = pa.Table.from_arrays(arrays, names=[name for name, _ in outputs])
         if posts:
             table = self._posts(con, table, posts, names)
         return table
 
-    def _customs(self, con, columns, helpers, customs, names):
-        """Evaluate multi-column expressions (e.g. capital distance) with DuckDB over Arrow."""
-        b = self.b
-        helper = pa.table(helpers)
-        order = [name for name, _ in columns]
-        built = dict(columns)
-        for i, added, _st, inside, masked in customs:
-            def ref(c: str, s: str = "", i: int = i) -> str:
-                return _q(f"e{i}__{c}{s}")
+    def _validity(self, key, make) -> pa.Buffer | None:
+        """A validity bitmap computed once per key (``None``: nothing missing)."""
+        if key not in self.bitmaps:
+            valid = make()
+            self.bitmaps[key] = None if valid is None or valid.all() else (
+                bitmap(valid), len(valid) - int(np.count_nonzero(valid)))
+        return self.bitmaps[key]
 
-            exprs = list(added.enricher.select_exprs(self.p.context, ref))
-            sql = ", ".join(f"{e}::{c.type} as {_q(b._name(c))}" for e, c in exprs)
-            view = f"{b.prefix}_helper"
-            con.register(view, helper)
-            try:
-                out = con.sql(f"select {sql} from {view}").to_arrow_table()
-            finally:
-                con.unregister(view)
-            for (_, col), arr in zip(exprs, out.columns, strict=True):
-                arr = arr.combine_chunks()
-                if col.fill is not None:
-                    arr = arr.fill_null(pa.scalar(col.fill, arr.type))
-                if col.fill is not None or masked:
-                    arr = pc.if_else(pa.array(inside), arr, pa.scalar(None, arr.type))
-                name = b._name(col)
-                names[col.name] = name
-                built[name] = arr
-                order.append(name)
-        return [(n, built[n]) for n in order]
+    def _column(self, col: Column, side: pa.Table, m: _Map, cover, coverage) -> _Column:
+        """The job writing one output column of a plain enricher."""
+        values, ok = to_numpy(side.column(col.name))
+        inside_key = coverage if (col.fill is not None or cover is not None) else None
+        if col.fill is not None:
+            key = ("cover", inside_key)
+            valid = self._validity(key, lambda: self._covered(inside_key))
+        elif ok is None:
+            key = ("has", id(m.has), inside_key)
+            valid = self._validity(key, lambda: _and(m.has, self._covered(inside_key) if inside_key else None))
+        else:
+            valid = False  # per column: the records' own missing values
+        return _Column(col, values, ok, m, valid, self._covered(inside_key) if inside_key else None)
+
+    def _vector(self, added, st, side, maps, suffixes, masked: bool):
+        """Columns an enricher computes with numpy from its helper values (e.g. capital distance)."""
+        ctx = self.p.context
+        helpers = [c.name for c in st.columns]
+        cover = self._covered(st.coverage)
+        data = {c: to_numpy(side.column(c)) for c in helpers}
+        pairs = _distinct_pairs(data, maps) if len(maps) == 2 else None
+        jobs = []
+        if pairs is not None:
+            values, valid, u, pair = pairs
+            index = pair()
+
+            def helper(name: str, s: str = "") -> tuple[np.ndarray, np.ndarray]:
+                j = helpers.index(name)
+                v, ok = values[:, j], valid[:, j]
+                return (np.repeat(v, u), np.repeat(ok, u)) if s == "1" else (np.tile(v, u), np.tile(ok, u))
+
+            for col, (out, ok) in added.enricher.vector_exprs(ctx, helper):
+                inside = cover if (col.fill is not None or masked) else None
+                jobs.append((self.b._name(col), col.name, _Pairs(col, out, ok, index, inside)))
+            return jobs
+
+        def row_helper(name: str, s: str = "") -> tuple[np.ndarray, np.ndarray]:
+            v, ok = data[name]
+            m = maps[suffixes.index(s)]
+            rows_ok = np.ones(len(m.rows), dtype=bool) if ok is None else ok[m.rows]
+            return m.spread(v[m.rows], 0), m.spread(rows_ok, False)
+
+        for col, (out, ok) in added.enricher.vector_exprs(ctx, row_helper):
+            if col.fill is not None or masked:
+                ok = _and(ok, cover)
+            jobs.append((self.b._name(col), col.name, _Ready(from_numpy(out, ok, col.type))))
+        return jobs
+
+    def _select(self, con, i, added, st, side, maps, suffixes):
+        """Columns written as SQL expressions over the helper values (evaluated by DuckDB)."""
+        b = self.b
+        helpers = {}
+        for s, m in zip(suffixes, maps, strict=True):
+            for col in st.columns:
+                v, ok = to_numpy(side.column(col.name))
+                rows_ok = np.ones(len(m.rows), dtype=bool) if ok is None else ok[m.rows]
+                valid = m.spread(rows_ok, False)
+                helpers[f"e{i}__{col.name}{s}"] = from_numpy(m.spread(v[m.rows], 0), valid, col.type)
+
+        def ref(c: str, s: str = "") -> str:
+            return _q(f"e{i}__{c}{s}")
+
+        exprs = list(added.enricher.select_exprs(self.p.context, ref))
+        sql = ", ".join(f"{e}::{c.type} as {_q(b._name(c))}" for e, c in exprs)
+        view = f"{b.prefix}_helper"
+        con.register(view, pa.Table.from_arrays(list(helpers.values()), names=list(helpers)))
+        try:
+            out = con.sql(f"select {sql} from {view}").to_arrow_table()
+        finally:
+            con.unregister(view)
+        masked = b.masks.get(i, False)
+        cover = self._covered(st.coverage)
+        for (_, col), arr in zip(exprs, out.columns, strict=True):
+            values, ok = to_numpy(arr)
+            if col.fill is not None:
+                if ok is not None:
+                    values = np.where(ok, values, np.asarray(col.fill).astype(values.dtype))
+                ok = None
+            if col.fill is not None or masked:
+                ok = _and(ok, cover)
+            yield b._name(col), col.name, from_numpy(values, ok, col.type)
 
     def _posts(self, con, table: pa.Table, posts, names) -> pa.Table:
         """Columns computed over the built panel (peace spells), by DuckDB window functions."""
@@ -345,61 +438,145 @@ class GatherAssembler:
             exprs = added.enricher.post_exprs(p.context, _q(names[event]), keys)
             view = f"{b.prefix}_post"
             src = table.select([*keys, "year", names[event]]).append_column(
-                "__row", pa.array(np.arange(table.num_rows, dtype=np.int64)))
+                "__row", from_numpy(np.arange(table.num_rows, dtype=np.int64), None, "BIGINT"))
             con.register(view, src)
             try:
                 sql = ", ".join(f"{e}::{c.type} as {_q(b._name(c))}" for e, c in exprs)
                 out = con.sql(f"select __row, {sql} from {view}").to_arrow_table()
             finally:
                 con.unregister(view)
-            inverse = np.empty(out.num_rows, dtype=np.int64)
-            inverse[out.column("__row").to_numpy()] = np.arange(out.num_rows)
-            out = out.drop_columns(["__row"]).take(pa.array(inverse))
+            order = np.empty(out.num_rows, dtype=np.int64)
+            order[to_numpy(out.column("__row"))[0]] = np.arange(out.num_rows)
+            out = out.drop_columns(["__row"]).take(from_numpy(order, None, "BIGINT"))
             for name in out.column_names:
                 table = table.append_column(name, out.column(name))
         return table
 
 
-def _gather(
-    values: pa.Array | pa.ChunkedArray, pos: np.ndarray, fill, inside: np.ndarray | None, bitmaps: dict | None = None
-) -> pa.Array:
-    """``values[pos]`` where ``pos == len(values)`` means no record: missing, or ``fill``.
+class _Ready:
+    """A column already built."""
 
-    With ``inside`` given, rows outside the coverage window are missing whatever the record.
-    Columns of one side table without missing values share one validity bitmap (``bitmaps``), so
-    most columns cost a single gather.
+    def __init__(self, array: pa.Array) -> None:
+        self.array = array
+
+    def __call__(self) -> pa.Array:
+        return self.array
+
+
+class _Later:
+    """Columns built while planning (SQL expressions): ``columns`` yields (output, detente, array)."""
+
+    def __init__(self, columns) -> None:
+        self.columns = columns
+
+
+class _Column:
+    """Write one column of a plain enricher: values where there is a record, else fill or missing."""
+
+    def __init__(self, col: Column, values, ok, m: _Map, valid, inside) -> None:
+        self.col, self.values, self.ok, self.m, self.valid, self.inside = col, values, ok, m, valid, inside
+
+    def __call__(self) -> pa.Array:
+        col, m = self.col, self.m
+        dtype = numpy_type(col.type)
+        values = self.values[m.rows]
+        fill = col.fill
+        ok = None if self.ok is None else self.ok[m.rows]
+        if fill is not None and ok is not None:
+            values = np.where(ok, values, np.asarray(fill).astype(values.dtype))
+        data = m.spread(values.astype(dtype, copy=False), fill if fill is not None else 0)
+        if self.valid is False:  # the records' own missing values: a validity per column
+            valid = _and(m.spread(ok, False), self.inside)
+            return from_numpy(data, valid, col.type)
+        return _with_validity(data, self.valid, col.type)
+
+
+class _Pairs:
+    """A column computed once per pair of distinct state values, then read by each unit row."""
+
+    def __init__(self, col: Column, out: np.ndarray, ok: np.ndarray, pair: np.ndarray, inside) -> None:
+        self.col, self.out, self.ok, self.pair, self.inside = col, out, ok, pair, inside
+
+    def __call__(self) -> pa.Array:
+        data = np.take(self.out, self.pair)
+        valid = _and(np.take(self.ok, self.pair), self.inside)
+        return from_numpy(data, valid, self.col.type)
+
+
+def _distinct_pairs(data: dict, maps: list[_Map]):
+    """Distinct state values and, lazily, each unit row's pair of them, when pairs are few.
+
+    Returns ``(values, valid, u, pair)``: the ``u`` distinct value rows (the last one "no
+    record"), their validity, and a function giving the pair index ``id1 * u + id2`` of every
+    unit row; or ``None`` when the ``u * u`` pairs would not be fewer than the rows.
     """
-    if isinstance(values, pa.ChunkedArray):
-        values = values.combine_chunks()
-    n = len(values)
-    typ = values.type
-    has_nulls = values.null_count > 0
-    data = values.fill_null(pa.scalar(fill if fill is not None else 0, typ)).to_numpy(zero_copy_only=False)
-    data = np.append(data, np.array([fill if fill is not None else 0], dtype=data.dtype))
-    out = np.take(data, pos)
-    key = (id(pos), fill is not None, id(inside) if inside is not None else None)
-    if has_nulls and fill is None:
-        ok = np.ones(n + 1, dtype=bool)
-        ok[n] = False
-        ok[:n] = ~np.asarray(values.is_null())
-        valid = np.take(ok, pos)
-        if inside is not None:
-            valid &= inside
-        bitmap = _bitmap(valid)
-    elif bitmaps is not None and key in bitmaps:
-        bitmap = bitmaps[key]
-    else:
-        valid = None if fill is not None else pos != n
-        if inside is not None:
-            valid = inside if valid is None else valid & inside
-        bitmap = None if valid is None or valid.all() else _bitmap(valid)
-        if bitmaps is not None:
-            bitmaps[key] = bitmap
-    return pa.Array.from_buffers(typ, len(out), [bitmap, pa.py_buffer(out)])
+    m1, m2 = maps
+    if not all(v.dtype.kind == "f" for v, _ in data.values()):
+        return None  # integers would not survive the float matrix exactly: compute per row
+    cols = []
+    for v, ok in data.values():
+        v = v[m1.rows].astype(np.float64)
+        if ok is not None:
+            ok = ok[m1.rows]
+            v = np.where(ok, v, 0.0)
+            cols += [v, ok.astype(np.float64)]
+        else:
+            cols += [v, np.ones(len(v))]
+    if not cols:
+        return None
+    uniq, inverse = _factorize(np.column_stack(cols))
+    u = len(uniq) + 1
+    if u * u > len(m1.index):
+        return None
+    values = np.vstack([uniq[:, 0::2], np.zeros((1, len(data)))])
+    valid = np.vstack([uniq[:, 1::2] > 0, np.zeros((1, len(data)), dtype=bool)])
+    ids = np.full(m1.size + 1, u - 1, dtype=np.intp)
+    ids[m1.cells] = inverse.reshape(-1)
+
+    def pair() -> np.ndarray:
+        first = np.take(ids, m1.index)
+        first *= u
+        first += np.take(ids, m2.index)
+        return first
+
+    return values, valid, u, pair
 
 
-def _bitmap(valid: np.ndarray) -> pa.Buffer:
-    return pa.py_buffer(np.packbits(valid, bitorder="little"))
+def _factorize(matrix: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct rows of ``matrix`` and each row's index among them (a lexicographic sort)."""
+    k = len(matrix)
+    order = np.lexsort(matrix.T[::-1])
+    ranked = matrix[order]
+    new = np.ones(k, dtype=bool)
+    new[1:] = np.any(ranked[1:] != ranked[:-1], axis=1)
+    inverse = np.empty(k, dtype=np.intp)
+    inverse[order] = np.cumsum(new) - 1
+    return ranked[new], inverse
+
+
+def _with_validity(data: np.ndarray, valid, typ: str) -> pa.Array:
+    dtype_arr = from_numpy(data, None, typ)
+    if valid is None:
+        return dtype_arr
+    buf, nulls = valid
+    return pa.Array.from_buffers(dtype_arr.type, len(data), [buf, dtype_arr.buffers()[1]], null_count=nulls)
+
+
+def _and(a: np.ndarray | None, b: np.ndarray | None) -> np.ndarray | None:
+    if a is None:
+        return b
+    if b is None:
+        return a
+    return a & b
+
+
+def _dyad_key(code1: np.ndarray, code2: np.ndarray, year: np.ndarray) -> np.ndarray:
+    """(code1, code2, year) packed into one sortable integer."""
+    key = code1.astype(np.int64) * _CODES
+    key += code2
+    key *= 10000
+    key += year
+    return key
 
 
 def _q(name: str) -> str:

@@ -362,6 +362,22 @@ class _Builder:
             f"from ({sql}) u0 {' '.join(joins)} {where}"
         )
 
+    def runs_sql(self) -> tuple[str, tuple[str, ...]] | None:
+        """The unit as runs of years (``codes, y0, y1``, sorted), when nothing is joined or filtered.
+
+        The assembler expands the few thousand runs into millions of rows itself.
+        """
+        p = self.p
+        if p._converted or p.relevant:
+            return None
+        spells = _units.spells_sql(p.system, p.mry, p._last_end)
+        first, last = p.years
+        if p.unit == "state_year":
+            runs, codes = _units.state_runs_sql(spells, first, last), ("code",)
+        else:
+            runs, codes = _units.dyad_runs_sql(spells, first, last, bool(p.directed)), ("code1", "code2")
+        return f"select * from ({runs}) order by {', '.join(codes)}, y0", codes
+
     def _relevant_sql(self) -> str:
         """Politically relevant dyads: contiguous (types 1-5) in the year or either a major power."""
         from detente.panel.enrichers.contiguity import contiguity_years_sql

@@ -15,6 +15,7 @@ from detente.exceptions import PanelError
 
 if TYPE_CHECKING:
     import duckdb
+    import numpy as np
 
 #: Dated membership spells per system (the same lists ``detente.states`` reads).
 SPELLS = {
@@ -66,8 +67,8 @@ def spells_sql(system: str, mry: int | None, last_end: str) -> str:
     )
 
 
-def state_years_sql(spells: str, first: int, last: int) -> str:
-    """State-years ``code, year`` in [first, last], one row per state and year, sorted."""
+def state_runs_sql(spells: str, first: int, last: int) -> str:
+    """Runs of member years ``code, y0, y1`` in [first, last]: each state-year falls in one run."""
     return f"""
 with sp as ({spells}),
 r as (
@@ -79,19 +80,12 @@ c as (
          rows between unbounded preceding and 1 preceding) + 1, y0)) as y0, y1
   from r where y0 <= y1
 )
--- __rid numbers rows in (code, year) order from the small spell table, so the panel can be put
--- back in order after parallel joins without sorting millions of rows
-, o as (
-  select code, y0, y1, sum(y1 - y0 + 1) over (order by code, y0 rows unbounded preceding) - (y1 - y0 + 1) as off
-  from c where y0 <= y1
-)
-select code, unnest(range(y0, y1 + 1))::smallint as year, (off + unnest(range(0, y1 - y0 + 1)))::integer as __rid
-from o
+select code, y0, y1 from c where y0 <= y1
 """
 
 
-def dyad_years_sql(spells: str, first: int, last: int, directed: bool) -> str:
-    """Dyad-years ``code1, code2, year`` by the day-overlap rule, sorted by code1, code2, year."""
+def dyad_runs_sql(spells: str, first: int, last: int, directed: bool) -> str:
+    """Runs of dyad years ``code1, code2, y0, y1`` by the day-overlap rule: each dyad-year in one run."""
     order = "a.code <> b.code" if directed else "a.code < b.code"
     return f"""
 with sp as ({spells}),
@@ -107,16 +101,58 @@ c as (
          rows between unbounded preceding and 1 preceding) + 1, y0)) as y0, y1
   from p where y0 <= y1
 )
--- __rid numbers rows in (code1, code2, year) order from the small spell-pair table (see above)
-, o as (
-  select code1, code2, y0, y1,
-         sum(y1 - y0 + 1) over (order by code1, code2, y0 rows unbounded preceding) - (y1 - y0 + 1) as off
-  from c where y0 <= y1
+select code1, code2, y0, y1 from c where y0 <= y1
+"""
+
+
+def state_years_sql(spells: str, first: int, last: int) -> str:
+    """State-years ``code, year, __rid`` in [first, last], one row per state and year."""
+    return years_sql(state_runs_sql(spells, first, last), ("code",))
+
+
+def dyad_years_sql(spells: str, first: int, last: int, directed: bool) -> str:
+    """Dyad-years ``code1, code2, year, __rid`` by the day-overlap rule."""
+    return years_sql(dyad_runs_sql(spells, first, last, directed), ("code1", "code2"))
+
+
+def years_sql(runs: str, codes: tuple[str, ...]) -> str:
+    """One row per year of each run; ``__rid`` numbers the rows in (codes, year) order.
+
+    The numbers come from the small run table, so the panel can be put back in order after
+    parallel joins without sorting millions of rows.
+    """
+    keys = ", ".join(codes)
+    return f"""
+with o as (
+  select {keys}, y0, y1,
+         sum(y1 - y0 + 1) over (order by {keys}, y0 rows unbounded preceding) - (y1 - y0 + 1) as off
+  from ({runs})
 )
-select code1, code2, unnest(range(y0, y1 + 1))::smallint as year,
+select {keys}, unnest(range(y0, y1 + 1))::smallint as year,
        (off + unnest(range(0, y1 - y0 + 1)))::integer as __rid
 from o
 """
+
+
+def expand_runs(runs: dict[str, np.ndarray], codes: tuple[str, ...]) -> dict[str, np.ndarray]:
+    """The rows of sorted runs (``codes``, ``y0``, ``y1``), one per year, as numpy arrays.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rows = expand_runs({"code": np.array([2, 20]), "y0": np.array([1990, 1995]),
+    ...                     "y1": np.array([1991, 1995])}, ("code",))
+    >>> rows["code"].tolist(), rows["year"].tolist()
+    ([2, 2, 20], [1990, 1991, 1995])
+    """
+    import numpy as np
+
+    lengths = (runs["y1"].astype(np.intp) - runs["y0"] + 1)
+    starts = np.cumsum(lengths) - lengths
+    year = np.arange(int(lengths.sum()), dtype=np.intp) - np.repeat(starts - runs["y0"], lengths)
+    out = {c: np.repeat(runs[c].astype(np.int16), lengths) for c in codes}
+    out["year"] = year.astype(np.int16)
+    return out
 
 
 def resolve_years(
