@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from detente.events import import_events, read_events
-from detente.events.store import _Writer
+from detente.events import manifest
+from detente.events.writer import PartitionWriter
 from detente.exceptions import EventsError
 
 from .conftest import GDELT1, GDELT2, rows, write_native
@@ -110,19 +111,47 @@ def test_a_failure_while_writing_leaves_no_partition(tmp_path: Path, native: dic
     store = tmp_path / "store"
     import_events(native["gdelt2"], store)
     before = sorted(p.relative_to(store) for p in store.rglob("*.parquet"))
-    original = _Writer.publish
+    original = manifest.publish
 
-    def crash(self, final, import_id):  # fails after the batch files were written
-        assert list(self.tmp.rglob("*.parquet"))
+    def crash(store, tmp, moves, deletes):  # fails after every partition file was written
+        assert [src for src, _ in moves if src.suffix == ".parquet"]
         raise OSError("disk full")
 
-    monkeypatch.setattr(_Writer, "publish", crash)
+    monkeypatch.setattr(manifest, "publish", crash)
     with pytest.raises(OSError):
         import_events(native["gdelt1"], store)
-    monkeypatch.setattr(_Writer, "publish", original)
+    monkeypatch.setattr(manifest, "publish", original)
     after = sorted(p.relative_to(store) for p in store.rglob("*.parquet"))
     assert after == before
     assert not [p for p in store.iterdir() if p.name.startswith(".tmp")]
+
+
+def test_a_crash_while_publishing_is_finished_before_the_next_read(
+    tmp_path: Path, native: dict[str, Path], mirror: Path, monkeypatch
+) -> None:
+    store = tmp_path / "store"
+    import_events(native["gdelt2"], store)
+    moved = []
+    real = manifest.os.replace
+
+    def dies_after_two_moves(src, dst):  # the process "dies" in the middle of the renames
+        if len(moved) == 2:
+            raise KeyboardInterrupt
+        moved.append(dst)
+        real(src, dst)
+
+    monkeypatch.setattr(PartitionWriter, "finish", PartitionWriter.finish)  # untouched
+    monkeypatch.setattr(manifest.os, "replace", dies_after_two_moves)
+    with pytest.raises(KeyboardInterrupt):
+        import_events(native["gdelt1"], store)
+    monkeypatch.setattr(manifest.os, "replace", real)
+    assert (store / manifest.JOURNAL).is_file()  # half done: the journal says what is left
+    # The next reader finishes the publication: every row of both files, once.
+    counts = dict(read_events(store).aggregate("dataset, count(*)").fetchall())
+    assert counts == {"gdelt2": 50, "gdelt1": len(rows(mirror / GDELT1)[1])}
+    assert not (store / manifest.JOURNAL).exists()
+    assert not [p for p in store.iterdir() if p.name.startswith(".tmp")]
+    assert set(manifest.load(store)) == {native["gdelt1"].name, native["gdelt2"].name + ":" + native["gdelt2"].name[:-4]}
 
 
 def test_missing_input_is_an_error(tmp_path: Path) -> None:

@@ -1,17 +1,25 @@
-"""Check parsed rows and turn them into the canonical event schema (one DuckDB query per batch).
+"""Check parsed rows and turn them into the canonical event schema, on distinct values.
 
 A row is rejected, with its reason, when its date does not parse, its CAMEO code is in neither
-copy of the codebook, its Goldstein weight is not a number, or its counts are not integers.
-Actor country codes are mapped to CoW and G-W codes valid on the event's date (a range join on
-the dated code tables).
+copy of the codebook, its Goldstein weight is not a number, its event id is not an integer, or
+its counts are not integers. Every lookup (dates, CAMEO codes, actor types, actor countries to
+CoW and G-W codes valid on the event's date) runs once per distinct value or (code, date) pair
+of the batch and is spread back to the rows (:mod:`detente.events.distinct`), so checking costs
+a few gathers per column whatever the number of rows.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+from dataclasses import dataclass
+
+import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from detente.events.cameo import cameo_table
-from detente.events.codes import SCHEME_OF_LAYOUT, code_table
+from detente.events.codes import SCHEME_OF_LAYOUT, normalise_values, resolve
+from detente.events.distinct import Distinct, constant, dictionary
 from detente.events.layouts import Layout
 
 #: The canonical event columns, in file order (``year`` and ``month`` are partition keys).
@@ -87,154 +95,307 @@ ICEWS_SECTORS = (
     ("civilian", ("Civilian", "Social")),
 )
 
+#: Every canonical actor type (the dictionary of the type columns).
+ACTOR_TYPES = tuple(dict.fromkeys([*GDELT_TYPES.values(), *(k for k, _ in ICEWS_SECTORS), "other"]))
+_TYPE_POS = {t: i for i, t in enumerate(ACTOR_TYPES)}
 
-def _sector_case(column: str) -> str:
-    arms = []
+#: GDELT 1.0 was published daily from this day on; earlier rows come from the historical
+#: back-file, whose DATEADDED is the day the back-file was made, not a publication day.
+GDELT_DAILY_SINCE = 20130401
+
+#: Reasons, in the order they are tested (the first that applies is reported).
+_REASONS = ("date", "cameo", "goldstein", "event_id", "counts")
+_NO_DAY = np.iinfo(np.int32).min
+_EPOCH = dt.date(1970, 1, 1)
+_INT = r"^[+-]?[0-9]{1,18}$"
+_FLOAT = r"^[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?$"
+
+
+@dataclass
+class Checked:
+    """The outcome of checking one parsed table.
+
+    Attributes
+    ----------
+    table : pyarrow.Table
+        The kept rows in the canonical schema plus ``year`` and ``month``.
+    bad : numpy.ndarray
+        Positions (in the parsed table) of the rejected rows, ascending.
+    reasons : list of str
+        Why each rejected row was rejected.
+    covered : list of datetime.date
+        The days the file speaks for (see :func:`check_events`).
+    """
+
+    table: pa.Table
+    bad: np.ndarray
+    reasons: list[str]
+    covered: list[dt.date]
+
+
+def _gdelt_day(value: object) -> int:
+    """Days since 1970 of a ``YYYYMMDD`` value (int or text), or ``_NO_DAY``."""
+    text = str(value).strip() if value is not None else ""
+    if len(text) != 8 or not text.isdigit():
+        return _NO_DAY
+    try:
+        return (dt.date(int(text[:4]), int(text[4:6]), int(text[6:])) - _EPOCH).days
+    except ValueError:
+        return _NO_DAY
+
+
+def _publication_day(stamp: object) -> int:
+    """The day of a GDELT ``DATEADDED`` (``YYYYMMDD`` or ``YYYYMMDDhhmmss``) from daily publication on."""
+    text = "" if stamp is None else str(stamp).strip()[:8]
+    if not text.isdigit() or int(text) < GDELT_DAILY_SINCE:
+        return _NO_DAY
+    return _gdelt_day(text)
+
+
+def _iso_day(value: object) -> int:
+    try:
+        return (dt.date.fromisoformat(str(value).strip()) - _EPOCH).days
+    except ValueError:
+        return _NO_DAY
+
+
+def _number(column: pa.ChunkedArray, kind: str) -> tuple[pa.Array, np.ndarray]:
+    """A column as numbers (int64 or float64) and, per row, whether a non-empty value failed.
+
+    Columns the parser already typed pass through (their nulls were empty fields); text columns
+    are converted here, so one bad value costs one row, not the file.
+    """
+    column = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
+    target = pa.int64() if kind == "int" else pa.float64()
+    if pa.types.is_dictionary(column.type):
+        column = column.cast(column.type.value_type)
+    if not pa.types.is_string(column.type) and not pa.types.is_large_string(column.type):
+        return column.cast(target), np.zeros(len(column), dtype=bool)
+    text = pc.utf8_trim_whitespace(column)
+    ok = pc.fill_null(pc.match_substring_regex(text, _INT if kind == "int" else _FLOAT), False)
+    values = pc.cast(pc.if_else(ok, text, pa.scalar(None, pa.string())), target)
+    failed = pc.and_(pc.invert(ok), pc.not_equal(text, ""))
+    return values, np.asarray(pc.fill_null(failed, False))
+
+
+def _nulls(array: pa.Array) -> np.ndarray:
+    return np.asarray(array.is_null()) if array.null_count else np.zeros(len(array), dtype=bool)
+
+
+def _actor(code: Distinct, group: Distinct | None, trim: bool) -> pa.DictionaryArray:
+    """The actor as in the file: its country code, else (GDELT) its known-group code."""
+    names: dict[str, int] = {}
+
+    def positions(values: list[str]) -> np.ndarray:
+        out = []
+        for v in values:
+            v = (v or "").strip() if trim else (v or "")
+            out.append(names.setdefault(v, len(names)) if v else -1)
+        return np.array(out, dtype=np.int32)
+
+    pos = code.spread(positions(code.values), np.int32, -1)
+    if group is not None:
+        pos = np.where(pos >= 0, pos, group.spread(positions(group.values), np.int32, -1))
+    return dictionary(pos, list(names))
+
+
+def _gdelt_type(first: Distinct, second: Distinct) -> pa.DictionaryArray:
+    def kinds(d: Distinct) -> np.ndarray:
+        return d.mapped(lambda v: _TYPE_POS[GDELT_TYPES[v]] if v in GDELT_TYPES else -1, np.int32, -1)
+
+    one = kinds(first)
+    return dictionary(np.where(one >= 0, one, kinds(second)), ACTOR_TYPES)
+
+
+def icews_sector_type(sectors: str | None) -> str | None:
+    """The canonical actor type of an ICEWS sector list (None when the list is empty).
+
+    Examples
+    --------
+    >>> icews_sector_type("Executive,Foreign Ministry,Government")
+    'government'
+    >>> icews_sector_type("Military,Government"), icews_sector_type("Farmers"), icews_sector_type("")
+    ('military', 'other', None)
+    """
+    if not sectors:
+        return None
     for kind, words in ICEWS_SECTORS:
-        test = " OR ".join(f"contains({column}, '{w}')" for w in words)
-        arms.append(f"WHEN {test} THEN '{kind}'")
-    return f"CASE WHEN {column} = '' THEN NULL {' '.join(arms)} ELSE 'other' END"
+        if any(w in sectors for w in words):
+            return kind
+    return "other"
 
 
-def prepare(con, mirror: str | None) -> None:
-    """Register the CAMEO table, the actor type table and the dated state code tables."""
-    con.register("cameo_lookup", cameo_table(mirror))
-    types = pa.table({"code": list(GDELT_TYPES), "kind": list(GDELT_TYPES.values())})
-    con.register("gdelt_types", types)
-    for scheme in ("cameo", "names"):
-        for system in ("cow", "gw"):
-            con.register(f"codes_{scheme}_{system}", code_table(scheme, system))
+def _icews_type(sectors: Distinct) -> pa.DictionaryArray:
+    def pos(v: str | None) -> int:
+        kind = icews_sector_type(v)
+        return -1 if kind is None else _TYPE_POS[kind]
+
+    return dictionary(sectors.mapped(pos, np.int32, -1), ACTOR_TYPES)
 
 
-def _goldstein(choice: str) -> str:
-    if choice == "gdelt":
-        return "coalesce(c.goldstein_gdelt, c.goldstein_icews)"
-    if choice == "icews":
-        return "coalesce(c.goldstein_icews, c.goldstein_gdelt)"
-    return "r.goldstein_value"
+def _cameo(codes: Distinct, layout: Layout, goldstein: str, mirror: str | None) -> dict[str, np.ndarray]:
+    """Per row: known, root, quad class and the table Goldstein weight of the chosen copy."""
+    table = cameo_table(mirror)
+    row_of = {c: i for i, c in enumerate(table["cameo_code"].to_pylist())}
+    at = np.array([row_of.get(v, -1) for v in codes.values], dtype=np.int64)
+    known = codes.spread(at >= 0, bool, False)
 
+    def col(name: str, dtype: object) -> np.ndarray:
+        values = table[name].to_numpy(zero_copy_only=False).astype(dtype)
+        return codes.spread(values[np.maximum(at, 0)], dtype, 0)
 
-def _is_text(schema: pa.Schema | None, name: str) -> bool:
-    return schema is None or pa.types.is_string(schema.field(name).type)
-
-
-def _number(schema: pa.Schema | None, name: str, sql_type: str) -> str:
-    if _is_text(schema, name):
-        return f"TRY_CAST(nullif(trim({name}), '') AS {sql_type})"
-    return f"{name}::{sql_type}"
-
-
-def _shown(schema: pa.Schema | None, name: str) -> str:
-    """A raw field as text, for the reason of a rejected row."""
-    return f"r.{name}" if _is_text(schema, name) else f"coalesce(r.{name}::VARCHAR, '')"
-
-
-def events_sql(layout: Layout, goldstein: str, schema: pa.Schema | None = None) -> str:
-    """The query turning the registered ``raw`` batch into checked rows (with ``reason``).
-
-    ``schema`` is the batch's Arrow schema: fields the parser already read as numbers are used
-    as they are, text fields are converted here and their failures become reasons.
-    """
-    icews = layout.name == "icews"
-    scheme = SCHEME_OF_LAYOUT[layout.name]
-    if icews:
-        date = "TRY_CAST(nullif(date, '') AS DATE)"
-        actor = "nullif(trim({side}_code), '')"
-        kind = {s: _sector_case(f"{s}_sectors") for s in ("source", "target")}
-        counts = "1 AS mentions_value, NULL::INTEGER AS sources_value, NULL::INTEGER AS articles_value, "
-        count_bad = "FALSE"
-    else:
-        if _is_text(schema, "date"):
-            date = "CASE WHEN regexp_full_match(date, '[0-9]{8}') THEN TRY_STRPTIME(date, '%Y%m%d')::DATE END"
-        else:
-            date = "try(make_date((date // 10000)::INT, (date // 100 % 100)::INT, (date % 100)::INT))"
-        actor = "nullif({side}_code, '')"
-        kind = {
-            s: f"coalesce((SELECT kind FROM gdelt_types WHERE code = {s}_type1), "
-            f"(SELECT kind FROM gdelt_types WHERE code = {s}_type2))"
-            for s in ("source", "target")
-        }
-        counts = "".join(
-            f"{_number(schema, c, 'INTEGER')} AS {c}_value, " for c in ("mentions", "sources", "articles")
+    out = {
+        "known": known,
+        "root": col("root_code", np.int8),
+        "quad": col("quad_icews" if layout.name == "icews" else "quad_gdelt", np.int8),
+    }
+    if goldstein != "file":
+        first, second = (
+            ("goldstein_gdelt", "goldstein_icews") if goldstein == "gdelt" else ("goldstein_icews", "goldstein_gdelt")
         )
-        count_bad = " OR ".join(
-            f"(r.{c}_value IS NULL AND r.{c} <> '')"
-            for c in ("mentions", "sources", "articles")
-            if _is_text(schema, c)
-        ) or "FALSE"
-    src_actor = actor.format(side="source")
-    tgt_actor = actor.format(side="target")
-    if not icews:
-        # International and regional actors (UN, NATO, EU...) carry a known-group code instead.
-        src_actor = f"coalesce({src_actor}, nullif(source_group, ''))"
-        tgt_actor = f"coalesce({tgt_actor}, nullif(target_group, ''))"
-    return f"""
-    WITH r AS (
-        SELECT *,
-            {_number(schema, 'event_id', 'BIGINT')} AS event_id_value,
-            {date} AS date_value,
-            {_number(schema, 'goldstein', 'DOUBLE')} AS goldstein_value,
-            {counts}
-            {src_actor} AS source_actor,
-            {tgt_actor} AS target_actor,
-            nullif(source_key, '') AS source_country,
-            nullif(target_key, '') AS target_country,
-            {kind['source']} AS source_type,
-            {kind['target']} AS target_type
-        FROM raw
-    ),
-    pairs AS (
-        SELECT DISTINCT country, date_value FROM (
-            SELECT source_country AS country, date_value FROM r
-            UNION ALL SELECT target_country, date_value FROM r
-        ) WHERE country IS NOT NULL AND date_value IS NOT NULL
-    ),
-    states AS (
-        SELECT p.country, p.date_value,
-            (SELECT min(state) FROM codes_{scheme}_cow k
-              WHERE k.code = p.country AND p.date_value BETWEEN k.start AND k."end") AS cow,
-            (SELECT min(state) FROM codes_{scheme}_gw k
-              WHERE k.code = p.country AND p.date_value BETWEEN k.start AND k."end") AS gw
-        FROM pairs p
-    )
-    SELECT
-        r.line,
-        CASE
-            WHEN r.date_value IS NULL THEN 'unparseable date "' || {_shown(schema, 'date')} || '"'
-            WHEN c.cameo_code IS NULL THEN 'unknown CAMEO code "' || r.cameo_code || '"'
-            WHEN r.goldstein_value IS NULL THEN 'non-numeric Goldstein "' || {_shown(schema, 'goldstein')} || '"'
-            WHEN r.event_id_value IS NULL THEN 'non-integer event id "' || {_shown(schema, 'event_id')} || '"'
-            WHEN {count_bad} THEN 'non-integer mention/source/article count'
-        END AS reason,
-        r.event_id_value AS event_id,
-        r.date_value AS date,
-        s1.cow::SMALLINT AS source_cow,
-        s2.cow::SMALLINT AS target_cow,
-        s1.gw::SMALLINT AS source_gw,
-        s2.gw::SMALLINT AS target_gw,
-        r.source_actor,
-        r.target_actor,
-        r.source_type,
-        r.target_type,
-        c.cameo_code,
-        c.root_code,
-        c.quad_{'icews' if icews else 'gdelt'} AS quad_class,
-        {_goldstein(goldstein)} AS goldstein,
-        r.mentions_value::INTEGER AS mentions,
-        r.sources_value::INTEGER AS sources,
-        r.articles_value::INTEGER AS articles,
-        year(r.date_value)::SMALLINT AS year,
-        month(r.date_value)::TINYINT AS month
-    FROM r
-    LEFT JOIN cameo_lookup c ON c.cameo_code = r.cameo_code
-    LEFT JOIN states s1 ON s1.country = r.source_country AND s1.date_value = r.date_value
-    LEFT JOIN states s2 ON s2.country = r.target_country AND s2.date_value = r.date_value
+        a, b = col(first, np.float64), col(second, np.float64)
+        out["table_goldstein"] = np.where(np.isnan(a), b, a)
+    return out
+
+
+def _covered(raw: pa.Table, layout: Layout, dates: Distinct, day_of: np.ndarray, kept: np.ndarray) -> list[dt.date]:
+    """The days a file speaks for.
+
+    GDELT rows carry the moment they were published (``DATEADDED``): a file speaks for the days
+    it was published on, whatever the dates of the events it reports (GDELT 2.0 files report
+    events dated months or years back). Rows of GDELT 1.0's historical back-file (published
+    before daily files began) and ICEWS rows speak for their own event days.
     """
+    days: set[int] = set()
+    own_day = kept
+    if "added" in raw.column_names and layout.name != "icews":
+        stamps = Distinct.of(raw["added"])
+        per_value = [_publication_day(v) for v in stamps.values]
+        published = stamps.spread(np.array(per_value, dtype=np.int64) != _NO_DAY, bool, False)
+        seen = np.bincount(stamps.index[kept & published] + 1, minlength=len(per_value) + 1)[1:]
+        days.update(d for d, n in zip(per_value, seen, strict=True) if n)
+        own_day = kept & ~published
+    if own_day.any():
+        seen = np.bincount(dates.index[own_day] + 1, minlength=len(day_of) + 1)[1:]
+        days.update(int(d) for d, n in zip(day_of, seen, strict=True) if n and d != _NO_DAY)
+    return [_EPOCH + dt.timedelta(days=int(d)) for d in sorted(days)]
+
+
+def check_events(
+    raw: pa.Table, layout: Layout, goldstein: str, file: str, mirror: str | None = None
+) -> Checked:
+    """Check one parsed event table and return its canonical rows, rejects and covered days.
+
+    Parameters
+    ----------
+    raw : pyarrow.Table
+        Canonical field names (:attr:`Layout.fields`), numbers typed or as text.
+    layout : Layout
+        The file's layout.
+    goldstein : {"file", "gdelt", "icews"}
+        Keep the file's weights or take them from one copy of the CAMEO table.
+    file : str
+        The value of ``source_file``.
+    mirror : str, optional
+        The data mirror holding the CAMEO tables.
+    """
+    n = raw.num_rows
+    icews = layout.name == "icews"
+    dates = Distinct.of(raw["date"])
+    day_of = np.array([(_iso_day if icews else _gdelt_day)(v) for v in dates.values], dtype=np.int64)
+    bad_date = dates.spread(day_of == _NO_DAY, bool, True)
+    cameo_codes = Distinct.of(raw["cameo_code"])
+    cameo = _cameo(cameo_codes, layout, goldstein, mirror)
+    gold, gold_failed = _number(raw["goldstein"], "float")
+    event_id, id_failed = _number(raw["event_id"], "int")
+    failed = {
+        "date": bad_date,
+        "cameo": ~cameo["known"],
+        "goldstein": _nulls(gold) | gold_failed,
+        "event_id": _nulls(event_id) | id_failed,
+        "counts": np.zeros(n, dtype=bool),
+    }
+    counts: dict[str, pa.Array] = {}
+    for name in ("mentions", "sources", "articles"):
+        if icews:
+            counts[name] = pa.array(np.ones(n, dtype=np.int32)) if name == "mentions" else pa.nulls(n, pa.int32())
+            continue
+        values, bad = _number(raw[name], "int")
+        too_big = np.asarray(pc.fill_null(pc.greater(pc.abs(values), 2**31 - 1), False))
+        failed["counts"] |= bad | too_big
+        if too_big.any():
+            values = pc.if_else(pa.array(too_big), pa.scalar(None, pa.int64()), values)
+        counts[name] = values.cast(pa.int32())
+    reason = np.zeros(n, dtype=np.int8)
+    for code in range(len(_REASONS), 0, -1):  # the first reason that applies wins
+        reason[failed[_REASONS[code - 1]]] = code
+    kept = reason == 0
+
+    scheme = SCHEME_OF_LAYOUT[layout.name]
+    sides: dict[str, pa.Array] = {}
+    for side in ("source", "target"):
+        code = Distinct.of(raw[f"{side}_code"])
+        keys = [*normalise_values(scheme, code.values), ""]  # the last: rows without a code
+        states = resolve(scheme, keys, code.index, day_of.astype(np.int32), dates.index)
+        sides[f"{side}_cow"], sides[f"{side}_gw"] = states["cow"], states["gw"]
+        group = None if icews else Distinct.of(raw[f"{side}_group"])
+        sides[f"{side}_actor"] = _actor(code, group, trim=icews)
+        if icews:
+            sides[f"{side}_type"] = _icews_type(Distinct.of(raw[f"{side}_sectors"]))
+        else:
+            sides[f"{side}_type"] = _gdelt_type(Distinct.of(raw[f"{side}_type1"]), Distinct.of(raw[f"{side}_type2"]))
+    valid = np.where(day_of == _NO_DAY, 0, day_of)
+    months = valid.astype("datetime64[D]").astype("datetime64[M]").astype(np.int64)
+    columns = {
+        "event_id": event_id,
+        "date": pa.array(dates.spread(valid, np.int32)).view(pa.date32()),
+        **{k: sides[k] for k in ("source_cow", "target_cow", "source_gw", "target_gw")},
+        **{k: sides[k] for k in ("source_actor", "target_actor", "source_type", "target_type")},
+        "cameo_code": dictionary(cameo_codes.index, cameo_codes.values),
+        "root_code": pa.array(cameo["root"]),
+        "quad_class": pa.array(cameo["quad"]),
+        "goldstein": gold if goldstein == "file" else pa.array(cameo["table_goldstein"]),
+        **counts,
+        "dataset": constant(layout.name, n),
+        "source_file": constant(file, n),
+        "year": pa.array(dates.spread(1970 + months // 12, np.int16)),
+        "month": pa.array(dates.spread(months % 12 + 1, np.int8)),
+    }
+    table = pa.table(columns)
+    bad = np.flatnonzero(~kept)
+    reasons = _explain(raw, reason, bad)
+    if len(bad):
+        table = table.filter(pa.array(kept))
+    return Checked(table, bad, reasons, _covered(raw, layout, dates, day_of, kept))
+
+
+def _explain(raw: pa.Table, reason: np.ndarray, bad: np.ndarray) -> list[str]:
+    """The reason of each rejected row, quoting the offending value as it was read."""
+    if not len(bad):
+        return []
+    rows = pa.array(bad)
+
+    def shown(name: str) -> list[str]:
+        return ["" if v is None else str(v) for v in raw[name].take(rows).to_pylist()]
+
+    quoted = {
+        1: ("unparseable date", shown("date")),
+        2: ("unknown CAMEO code", shown("cameo_code")),
+        3: ("non-numeric Goldstein", shown("goldstein")),
+        4: ("non-integer event id", shown("event_id")),
+    }
+    out = []
+    for i, code in enumerate(reason[bad]):
+        if code == 5:
+            out.append("non-integer mention/source/article count")
+        else:
+            what, values = quoted[int(code)]
+            out.append(f'{what} "{values[i]}"')
+    return out
 
 
 MENTIONS_SQL = """
 SELECT
-    line,
     CASE
         WHEN TRY_CAST(nullif(event_id, '') AS BIGINT) IS NULL THEN 'non-integer event id ' || '"' || event_id || '"'
         WHEN TRY_STRPTIME(mention_time, '%Y%m%d%H%M%S') IS NULL
@@ -253,3 +414,22 @@ SELECT
     month(TRY_STRPTIME(mention_time, '%Y%m%d%H%M%S'))::TINYINT AS month
 FROM raw
 """
+
+
+def check_mentions(raw: pa.Table, file: str) -> Checked:
+    """Check one parsed GDELT 2.0 mentions table (every field read as text) with DuckDB."""
+    import duckdb
+
+    con = duckdb.connect()
+    try:
+        con.register("raw", raw)
+        checked = con.sql(MENTIONS_SQL).to_arrow_table()
+    finally:
+        con.close()
+    is_bad = pc.is_valid(checked["reason"])
+    bad = np.flatnonzero(np.asarray(is_bad))
+    reasons = checked["reason"].take(pa.array(bad)).to_pylist() if len(bad) else []
+    if len(bad):
+        checked = checked.filter(pc.invert(is_bad))
+    checked = checked.drop_columns(["reason"]).append_column("source_file", constant(file, checked.num_rows))
+    return Checked(checked, bad, reasons, [])

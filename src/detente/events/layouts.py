@@ -81,6 +81,7 @@ _GDELT_FIELDS = {
     "mentions": "NumMentions",
     "sources": "NumSources",
     "articles": "NumArticles",
+    "added": "DATEADDED",
 }
 _ICEWS_FIELDS = {
     "event_id": "Event ID",

@@ -1,18 +1,21 @@
 """Find event files, open them (plain, zipped, even truncated zips), recognise and parse them.
 
-Parsing keeps every needed field as text so that one bad value never stops a file: values are
-checked afterwards, row by row, in :mod:`detente.events.canonical`. Each parsed row carries its
-line number in the file so a bad row can be reported by file and line.
+Only the needed columns are converted (pyarrow's multi-threaded CSV reader): numbers as numbers,
+text dictionary-encoded. One bad number makes the fast parse give up and the file is read again
+with those fields as text, so a bad value never stops a file: values are checked afterwards, row
+by row, in :mod:`detente.events.canonical`. A parsed table knows the line of each of its rows
+(the first data line and the lines the parser rejected), so a bad row is reported by file and
+line.
 """
 
 from __future__ import annotations
 
 import glob
-import io
 import struct
 import zipfile
 import zlib
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -32,7 +35,16 @@ NUMERIC: dict[str, pa.DataType] = {
     "mentions": pa.int64(),
     "sources": pa.int64(),
     "articles": pa.int64(),
+    "added": pa.int64(),
 }
+#: Text fields are dictionary-encoded while parsing: they repeat a few hundred values.
+TEXT = pa.dictionary(pa.int32(), pa.string())
+#: Fields a Parquet input may lack.
+OPTIONAL = frozenset({"added"})
+#: CSV block size: several blocks per core in every piece.
+BLOCK_SIZE = 1 << 22
+#: Bytes of an unquoted text file parsed at a time.
+PIECE_BYTES = 32 << 20
 
 #: The layout of a file that matches none (its rows are all reported).
 UNKNOWN = Layout("unknown", "events", (), (0,), {})
@@ -66,13 +78,35 @@ class BadRow:
 
 @dataclass
 class Parsed:
-    """The rows of one file: the needed fields as text plus ``line``, and the rows rejected."""
+    """The rows of one file: the needed fields (canonical names) and the rows rejected.
+
+    ``first`` is the line of the first data row and ``skipped`` the lines the parser rejected
+    (ascending), so the line of any kept row can be recovered without storing a line per row.
+    """
 
     file: str
     layout: Layout
     table: pa.Table
     bad: list[BadRow] = field(default_factory=list)
     rows_read: int = 0
+    first: int = 1
+    skipped: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+
+    def lines(self, rows: np.ndarray) -> np.ndarray:
+        """The file lines of table rows ``rows`` (positions in :attr:`table`).
+
+        Examples
+        --------
+        >>> p = Parsed("f", UNKNOWN, _empty(UNKNOWN), first=2, skipped=np.array([3, 4, 9]))
+        >>> p.lines(np.array([0, 1, 2, 5])).tolist()
+        [2, 5, 6, 10]
+        """
+        rows = np.asarray(rows, dtype=np.int64)
+        if not len(self.skipped):
+            return rows + self.first
+        # The k-th skipped line sits where kept row (line - first - k) would be: count those <= row.
+        before = self.skipped - self.first - np.arange(len(self.skipped))
+        return rows + self.first + np.searchsorted(before, rows, side="right")
 
 
 def expand(inputs: list[str | Path]) -> list[Path]:
@@ -165,20 +199,39 @@ def _first_line(content: bytes | Path) -> str:
     return head.split(b"\n", 1)[0].decode("utf-8", errors="replace")
 
 
-def _good_lines(n_good: int, bad_lines: list[int], first: int) -> np.ndarray:
-    """Line numbers of the kept rows, given the lines the parser rejected."""
-    total = n_good + len(bad_lines)
-    lines = np.arange(first, first + total, dtype=np.int64)
-    if bad_lines:
-        lines = lines[~np.isin(lines, np.asarray(bad_lines, dtype=np.int64))]
-    return lines[:n_good]
+def _pieces(data: pa.Buffer, quoted: bool) -> list[pa.Buffer]:
+    """Cut a text file into pieces of about :data:`PIECE_BYTES`, each ending after a newline.
+
+    A quoted file (a CSV re-save) stays whole: a newline may sit inside a quoted field.
+    """
+    if quoted or data.size <= PIECE_BYTES:
+        return [data]
+    view = memoryview(data)
+    out, start = [], 0
+    while start < data.size:
+        end = start + PIECE_BYTES
+        while end < data.size:
+            found = view[end : end + (1 << 16)].tobytes().find(b"\n")
+            if found >= 0:
+                end += found + 1
+                break
+            end += 1 << 16
+        end = min(end, data.size)
+        out.append(data.slice(start, end - start))
+        start = end
+    return out
 
 
-def _read_text(name: str, content: bytes | Path, form: Detected) -> tuple[pa.Table, list[BadRow]]:
+def _parse_piece(
+    name: str, data: pa.Buffer, form: Detected, header: bool
+) -> tuple[pa.Table, list[int]]:
+    """Parse the needed columns of one piece; return the table and the rejected rows' lines.
+
+    Lines are counted within the piece (a skipped header is line 1).
+    """
     layout = form.layout
     names = list(layout.columns[: max(form.width, min(layout.widths))])
     wanted = {canon: col for canon, col in layout.fields.items() if col in names}
-    bad: list[BadRow] = []
     numbers: list[int | None] = []
 
     def on_invalid(row: pacsv.InvalidRow) -> str:
@@ -190,16 +243,16 @@ def _read_text(name: str, content: bytes | Path, form: Detected) -> tuple[pa.Tab
         typed.pop(wanted["date"], None)  # ICEWS dates are ISO text
     if layout.kind != "events":
         typed = {}
+    text = TEXT if layout.kind == "events" else pa.string()
 
     def parse(threads: bool, types: dict[str, pa.DataType]) -> pa.Table:
-        source = pa.memory_map(str(content)) if isinstance(content, Path) else io.BytesIO(content)
         return pacsv.read_csv(
-            source,
+            pa.BufferReader(data),
             read_options=pacsv.ReadOptions(
                 column_names=names,
-                skip_rows=1 if form.header else 0,
+                skip_rows=1 if header else 0,
                 use_threads=threads,
-                block_size=1 << 24,
+                block_size=BLOCK_SIZE,
             ),
             parse_options=pacsv.ParseOptions(
                 delimiter=form.delimiter,
@@ -209,7 +262,7 @@ def _read_text(name: str, content: bytes | Path, form: Detected) -> tuple[pa.Tab
             ),
             convert_options=pacsv.ConvertOptions(
                 include_columns=list(wanted.values()),
-                column_types={**dict.fromkeys(wanted.values(), pa.string()), **types},
+                column_types={**dict.fromkeys(wanted.values(), text), **types},
                 strings_can_be_null=False,
                 quoted_strings_can_be_null=False,
             ),
@@ -218,7 +271,7 @@ def _read_text(name: str, content: bytes | Path, form: Detected) -> tuple[pa.Tab
     try:
         try:
             # Fast path: numbers parsed as numbers. One non-numeric value anywhere makes the
-            # parser give up, and the file is read again as text so each bad row can be named.
+            # parser give up, and the piece is read again as text so each bad row can be named.
             table = parse(True, typed)
         except pa.ArrowInvalid as exc:
             if "conversion error" not in str(exc).lower() and "invalid value" not in str(exc).lower():
@@ -226,34 +279,47 @@ def _read_text(name: str, content: bytes | Path, form: Detected) -> tuple[pa.Tab
             numbers.clear()
             table = parse(True, {})
         if numbers and any(n is None for n in numbers):
-            # The multi-threaded parser cannot number rejected rows: re-read this file alone.
+            # The multi-threaded parser cannot number rejected rows: re-read this piece alone.
             types = {c: t for c, t in zip(table.column_names, table.schema.types, strict=True)}
             numbers.clear()
             table = parse(False, {wanted[k]: types[wanted[k]] for k in wanted if wanted[k] in types})
     except pa.ArrowInvalid as exc:
         raise EventsError(f"{name}: cannot be parsed as {layout.name}: {exc}") from None
-    for number in numbers:
-        bad.append(BadRow(name, number, f"wrong number of fields for {layout.name}"))
-    first = 2 if form.header else 1
-    lines = _good_lines(table.num_rows, [n for n in numbers if n is not None], first)
     table = table.rename_columns([{v: k for k, v in wanted.items()}[c] for c in table.column_names])
-    table = table.append_column("line", pa.array(lines, pa.int64()))
-    return table, bad
+    return table, sorted(n for n in numbers if n is not None)
+
+
+def _read_text(name: str, content: bytes | Path, form: Detected, damage: list[BadRow]) -> Iterator[Parsed]:
+    """Parse a text file piece by piece, the next piece in the background while one is checked."""
+    data = pa.memory_map(str(content)).read_buffer() if isinstance(content, Path) else pa.py_buffer(content)
+    pieces = _pieces(data, form.quoted)
+    offset = 0  # lines before the current piece
+    with ThreadPoolExecutor(1) as ahead:
+        future = ahead.submit(_parse_piece, name, pieces[0], form, form.header)
+        for i in range(len(pieces)):
+            table, numbers = future.result()
+            if i + 1 < len(pieces):
+                future = ahead.submit(_parse_piece, name, pieces[i + 1], form, False)
+            skipped = np.asarray(numbers, dtype=np.int64) + offset
+            bad = [BadRow(name, int(n), f"wrong number of fields for {form.layout.name}") for n in skipped]
+            header = 1 if form.header and i == 0 else 0
+            if i + 1 == len(pieces):
+                bad += damage  # the damage is where the file ends
+            rows = table.num_rows + len(numbers)
+            yield Parsed(name, form.layout, table, bad, rows, offset + header + 1, skipped)
+            offset += header + rows
 
 
 def _read_parquet(name: str, path: Path) -> tuple[Layout, pa.Table]:
     schema = pq.read_schema(path)
-    columns = [c.lower() for c in schema.names]
+    actual = {c.lower(): c for c in schema.names}
     for layout in LAYOUTS.values():
-        needed = [c for c in layout.fields.values()]
-        if all(c.lower() in columns for c in needed):
-            actual = {c.lower(): c for c in schema.names}
-            cols = [actual[c.lower()] for c in needed]
+        fields = {k: v for k, v in layout.fields.items() if v.lower() in actual or k not in OPTIONAL}
+        if all(c.lower() in actual for c in fields.values()):
+            cols = [actual[c.lower()] for c in fields.values()]
             table = pq.read_table(path, columns=cols)
-            arrays = [_parquet_column(table[c], canon) for c, canon in zip(cols, layout.fields, strict=True)]
-            out = pa.table(arrays, names=list(layout.fields))
-            lines = np.arange(1, out.num_rows + 1, dtype=np.int64)
-            return layout, out.append_column("line", pa.array(lines))
+            arrays = [_parquet_column(table[c], canon) for c, canon in zip(cols, fields, strict=True)]
+            return layout, pa.table(arrays, names=list(fields))
     raise EventsError(f"{name}: a Parquet file without the columns of any known event layout")
 
 
@@ -277,7 +343,10 @@ def pc_cast_string(column: pa.ChunkedArray) -> pa.ChunkedArray:
 
 
 def read_file(path: Path) -> Iterator[Parsed]:
-    """Parse one file (each member of a zip) and yield its rows with their line numbers.
+    """Parse one file (each member of a zip) and yield its rows, piece by piece, in file order.
+
+    A large native file comes in pieces of about :data:`PIECE_BYTES` (the next one is parsed
+    while the caller works on the last); each piece knows the file lines of its rows.
 
     Parameters
     ----------
@@ -290,7 +359,7 @@ def read_file(path: Path) -> Iterator[Parsed]:
     """
     if path.suffix.lower() == ".parquet":
         layout, table = _read_parquet(str(path), path)
-        yield Parsed(str(path), layout, table, [], table.num_rows)
+        yield Parsed(str(path), layout, table, [], table.num_rows)  # "lines" are row numbers
         return
     for name, content, damage in open_members(path):
         bad: list[BadRow] = []
@@ -308,10 +377,8 @@ def read_file(path: Path) -> Iterator[Parsed]:
             problem = BadRow(name, 1, "not a known event layout (GDELT 1.0, GDELT 2.0, mentions, ICEWS)")
             yield Parsed(name, UNKNOWN, _empty(UNKNOWN), [*bad, problem], 0)
             continue
-        table, rejected = _read_text(name, content, form)
-        yield Parsed(name, form.layout, table, bad + rejected, table.num_rows + len(rejected))
+        yield from _read_text(name, content, form, bad)
 
 
 def _empty(layout: Layout) -> pa.Table:
-    fields = [pa.field(k, pa.string()) for k in layout.fields]
-    return pa.schema([*fields, pa.field("line", pa.int64())]).empty_table()
+    return pa.schema([pa.field(k, pa.string()) for k in layout.fields]).empty_table()

@@ -5,12 +5,18 @@ Layout of a store directory::
     STORE/events/year=2011/month=8/part-<import>-<n>.parquet     canonical events
     STORE/mentions/year=2017/month=7/part-<import>-<n>.parquet   GDELT 2.0 mentions
     STORE/imports/<import>.json                                  what each import read and rejected
+    STORE/manifest.parquet                                       every imported file (see manifest)
 
-Files are written into a hidden temporary directory inside the store and then renamed into their
-partitions one by one (a rename is atomic on one file system), so a reader or a crash never sees
-a half-written partition file. Within a partition rows are sorted by source and target state, so
-the state columns compress to runs and aggregation reads few bytes; text columns are dictionary
-encoded (few distinct values), compression is Snappy (fast to decode, readable by Spark).
+An import reads each file once (the parser on both cores while the file's SHA-256 is computed
+beside it), checks its rows on their distinct values (:mod:`detente.events.canonical`), and
+writes sorted partition files into a hidden temporary directory inside the store
+(:mod:`detente.events.writer`). Only when every file has been read are the files moved into their
+partitions, by a journaled set of atomic renames (:mod:`detente.events.manifest`), so a reader
+or a crash never sees a half-written partition or half an import.
+
+A file already in the store (same content, whatever its name) is skipped; a file whose name is in
+the store with other content is a new version: its old rows are removed in the same publication
+that adds the new ones.
 """
 
 from __future__ import annotations
@@ -21,25 +27,21 @@ import os
 import shutil
 import uuid
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-import pyarrow as pa
+import numpy as np
 
-from detente.events import canonical
+from detente.events import canonical, manifest
 from detente.events.cameo import GOLDSTEIN_CHOICES
-from detente.events.codes import SCHEME_OF_LAYOUT, normalise
-from detente.events.reader import BadRow, Parsed, expand, read_file
+from detente.events.reader import UNKNOWN, BadRow, Parsed, expand, read_file
+from detente.events.writer import PartitionWriter, event_key, mention_key, without_files
 from detente.exceptions import EventsError
 
 EVENTS_DIR = "events"
 MENTIONS_DIR = "mentions"
 IMPORTS_DIR = "imports"
-
-#: Rows gathered before a batch is written (bounds the importer's memory).
-BATCH_ROWS = 4_000_000
-#: Parquet row-group size: large enough for fast scans, small enough for two cores to share a month.
-ROW_GROUP_SIZE = 1 << 20
 
 
 @dataclass
@@ -71,6 +73,10 @@ class ImportReport:
         Rows written to each table.
     goldstein : str
         Which Goldstein weights the events carry (``file``, ``gdelt`` or ``icews``).
+    skipped : list of str
+        Files not read again because the store already holds them (one message each).
+    replaced : list of str
+        Files whose earlier version's rows this import replaced.
     """
 
     store: str
@@ -80,6 +86,8 @@ class ImportReport:
     events: int = 0
     mentions: int = 0
     goldstein: str = "file"
+    skipped: list[str] = field(default_factory=list)
+    replaced: list[str] = field(default_factory=list)
 
     @property
     def bad(self) -> int:
@@ -103,79 +111,162 @@ class ImportReport:
             "mentions": self.mentions,
             "bad": self.bad,
             "goldstein": self.goldstein,
+            "skipped": self.skipped,
+            "replaced": self.replaced,
             "files": [asdict(f) for f in self.files],
             "bad_rows": [asdict(b) for b in self.bad_rows],
         }
 
 
-class _Writer:
-    """Gathers checked batches and writes them, partitioned, into a temporary directory."""
+def _key(path: Path, display: str) -> str:
+    """A file's name in the store: its base name, and ``archive.zip:member`` for zip members."""
+    return path.name + display[len(str(path)) :]
 
-    def __init__(self, con, tmp: Path, name: str, schema: pa.Schema, sort: str) -> None:
-        self.con = con
-        self.tmp = tmp / name
-        self.schema = schema.append(pa.field("year", pa.int16())).append(pa.field("month", pa.int8()))
-        self.sort = sort
-        self.pending: list[pa.Table] = []
-        self.rows = 0
-        self.written = 0
-        self.flushes = 0
 
-    def add(self, table: pa.Table) -> None:
-        self.pending.append(table.select(self.schema.names).cast(self.schema))
-        self.rows += table.num_rows
-        if self.rows >= BATCH_ROWS:
-            self.flush()
+def _partitions(table) -> list[str]:
+    """The ``year=Y/month=M`` partitions a checked table's rows go to."""
+    if table.num_rows == 0:
+        return []
+    months = table["year"].to_numpy().astype(np.int64) * 12 + table["month"].to_numpy() - 1
+    first = int(months.min())
+    present = np.flatnonzero(np.bincount(months - first)) + first
+    return [f"year={m // 12}/month={m % 12 + 1}" for m in present.tolist()]
 
-    def flush(self) -> None:
-        if not self.pending:
-            return
-        batch = pa.concat_tables(self.pending)
-        self.pending, self.rows = [], 0
-        if batch.num_rows == 0:
-            return
-        self.con.register("batch", batch)
-        target = self.tmp / f"flush{self.flushes:05d}"
-        self.tmp.mkdir(parents=True, exist_ok=True)
-        self.flushes += 1
-        self.con.execute(
-            f"""COPY (SELECT * FROM batch ORDER BY year, month, {self.sort})
-            TO '{_sql_path(target)}' (FORMAT parquet, PARTITION_BY (year, month),
-            COMPRESSION snappy, ROW_GROUP_SIZE {ROW_GROUP_SIZE}, WRITE_PARTITION_COLUMNS false)"""
-        )
-        self.con.unregister("batch")
-        self.written += batch.num_rows
 
-    def publish(self, final: Path, import_id: str) -> None:
-        """Move every partition into ``final``: one sorted file per partition and import.
+@dataclass
+class _Import:
+    """One import while its files are read: what the store holds and what this import adds."""
 
-        A partition written by several batches is first merged (and re-sorted) into one file in
-        the temporary directory, so a large import does not leave many small files behind.
-        """
-        if not self.tmp.exists():
-            return
-        parts: dict[Path, list[Path]] = {}
-        for path in sorted(self.tmp.glob("flush*/year=*/month=*/*.parquet")):
-            rel = path.relative_to(self.tmp)
-            parts.setdefault(Path(*rel.parts[1:-1]), []).append(path)
-        for n, (partition, files) in enumerate(sorted(parts.items())):
-            source = files[0]
-            if len(files) > 1:
-                source = self.tmp / "merged" / partition / "part.parquet"
-                source.parent.mkdir(parents=True, exist_ok=True)
-                listed = ", ".join("'" + _sql_path(f) + "'" for f in files)
-                self.con.execute(
-                    f"""COPY (SELECT * FROM read_parquet([{listed}], hive_partitioning = false) ORDER BY {self.sort})
-                    TO '{_sql_path(source)}' (FORMAT parquet, COMPRESSION snappy,
-                    ROW_GROUP_SIZE {ROW_GROUP_SIZE})"""
+    store: Path
+    import_id: str
+    tmp: Path
+    strict: bool
+    goldstein: str
+    mirror: str | None
+    reimport: bool
+    report: ImportReport
+    events: PartitionWriter
+    mentions: PartitionWriter
+    known: dict[str, dict] = field(default_factory=dict)
+    entries: dict[str, dict] = field(default_factory=dict)
+    replaced: dict[str, dict] = field(default_factory=dict)
+    _files: dict[str, FileReport] = field(default_factory=dict)
+
+    def read(self, path: Path, hasher: ThreadPoolExecutor) -> None:
+        """Read, check and queue one file (each member of a zip), unless the store holds it."""
+        size = path.stat().st_size
+        earlier = [r for r in self.known.values() if r["file"] == path.name or r["archive"] == path.name]
+        digest: str | None = None
+        if earlier and not self.reimport and all(r["bytes"] == size for r in earlier):
+            digest = manifest.sha256(path)  # most likely the same file again: check before reading
+            if self._skip(path, digest):
+                return
+            pending: Future[str] | None = None
+        else:
+            pending = hasher.submit(manifest.sha256, path)  # hashed while the first piece is parsed
+        pieces = read_file(path)
+        for parsed in pieces:
+            checked = self._check(path, parsed)
+            if pending is not None:
+                digest, pending = pending.result(), None
+                if self._skip(path, digest):
+                    pieces.close()
+                    return
+            self._keep(path, str(digest), size, parsed, checked)
+        if pending is not None:  # an archive without members
+            pending.result()
+
+    def _skip(self, path: Path, digest: str) -> bool:
+        """Skip content the store (or this import) already holds; otherwise note what it replaces."""
+        if not self.reimport:
+            for row in (*self.entries.values(), *self.known.values()):
+                if row["sha256"] == digest and row["goldstein"] == self.goldstein:
+                    where = "earlier in this import" if row["import_id"] == self.import_id else f"import {row['import_id']}"
+                    self.report.skipped.append(f"{path}: already in the store as {row['file']} ({where}); skipped")
+                    return True
+        for row in self.known.values():
+            if row["file"] == path.name or row["archive"] == path.name or row["sha256"] == digest:
+                self.replaced[row["file"]] = row
+        return False
+
+    def _check(self, path: Path, parsed: Parsed) -> canonical.Checked | None:
+        if parsed.table.num_rows == 0:
+            return None
+        key = _key(path, parsed.file)
+        if parsed.layout.kind == "events":
+            return canonical.check_events(parsed.table, parsed.layout, self.goldstein, key, self.mirror)
+        return canonical.check_mentions(parsed.table, key)
+
+    def _keep(self, path: Path, digest: str, size: int, parsed: Parsed, checked: canonical.Checked | None) -> None:
+        """Report a piece's bad rows, queue its good ones and add it to its file's manifest row."""
+        rows = list(parsed.bad)
+        if checked is not None and len(checked.bad):
+            lines = parsed.lines(checked.bad)
+            rows += [BadRow(parsed.file, int(n), r) for n, r in zip(lines, checked.reasons, strict=True)]
+        rows.sort(key=lambda b: -1 if b.line is None else b.line)
+        if self.strict and rows:
+            raise EventsError(str(rows[0]))  # pieces come in file order: this is the first
+        self.report.bad_rows.extend(rows)
+        kept = 0 if checked is None else checked.table.num_rows
+        key = _key(path, parsed.file)
+        if key not in self._files:
+            if key in self.entries:
+                raise EventsError(
+                    f"{parsed.file}: a different file named {key} is already part of this import; "
+                    "a store knows a file by its name, so import them into separate stores"
                 )
-            dest = final / partition
-            dest.mkdir(parents=True, exist_ok=True)
-            os.replace(source, dest / f"part-{import_id}-{n:05d}.parquet")
+            self._files[key] = FileReport(parsed.file, parsed.layout.name, 0, 0, 0)
+            self.report.files.append(self._files[key])
+            if key in self.replaced:
+                old = self.replaced[key]["import_id"]
+                self.report.replaced.append(f"{parsed.file}: replaces the rows of {key} from import {old}")
+        report = self._files[key]
+        report.rows += parsed.rows_read
+        report.kept += kept
+        report.bad += len(rows)
+        if parsed.layout.name == UNKNOWN.name:
+            return  # nothing imported, nothing to remember
+        entry = self.entries.setdefault(key, {
+            "file": key, "sha256": digest, "bytes": size,
+            "archive": path.name if key != path.name else None,
+            "layout": parsed.layout.name,
+            "table": EVENTS_DIR if parsed.layout.kind == "events" else MENTIONS_DIR,
+            "import_id": self.import_id, "goldstein": self.goldstein,
+            "rows": 0, "kept": 0, "bad": 0, "partitions": set(), "covered": set(),
+        })  # fmt: skip
+        entry["rows"], entry["kept"], entry["bad"] = report.rows, report.kept, report.bad
+        if checked is not None:
+            (self.events if parsed.layout.kind == "events" else self.mentions).add(checked.table)
+            entry["partitions"].update(_partitions(checked.table))
+            entry["covered"].update(checked.covered)
 
-
-def _sql_path(path: Path) -> str:
-    return str(path).replace("'", "''")
+    def publish(self) -> None:
+        """Write the last batches, drop replaced rows and move everything into the store."""
+        moves: list[tuple[Path, str]] = []
+        for name, writer in ((EVENTS_DIR, self.events), (MENTIONS_DIR, self.mentions)):
+            moves += [(path, f"{name}/{rel}/{path.name}") for rel, path in writer.finish(self.import_id)]
+        self.report.events, self.report.mentions = self.events.written, self.mentions.written
+        dropped: dict[str, set[str]] = {}  # store file -> names of replaced files with rows in it
+        for key, row in self.replaced.items():
+            for part in row["partitions"]:
+                for f in (self.store / row["table"] / part).glob(f"part-{row['import_id']}-*.parquet"):
+                    dropped.setdefault(f.relative_to(self.store).as_posix(), set()).add(key)
+        deletes = []
+        for rel, keys in sorted(dropped.items()):
+            out = self.tmp / "rewrite" / rel
+            if without_files(self.store / rel, keys, out):
+                moves.append((out, rel))
+            else:
+                deletes.append(rel)
+        rows = {k: v for k, v in self.known.items() if k not in self.replaced}
+        for key, entry in self.entries.items():
+            covered = manifest.day_ranges(sorted(entry["covered"]))
+            rows[key] = {**entry, "partitions": sorted(entry["partitions"]), "covered": covered}
+        manifest.write(rows, self.tmp / manifest.MANIFEST)
+        record = self.tmp / f"{self.import_id}.json"
+        record.write_text(json.dumps(self.report.to_dict(), indent=1))
+        moves += [(self.tmp / manifest.MANIFEST, manifest.MANIFEST), (record, f"{IMPORTS_DIR}/{record.name}")]
+        manifest.publish(self.store, self.tmp, moves, deletes)
 
 
 def import_events(
@@ -186,6 +277,7 @@ def import_events(
     goldstein: str = "file",
     mirror: str | Path | None = None,
     threads: int | None = None,
+    reimport: bool = False,
     progress: Callable[[str, int, int], None] | None = None,
 ) -> ImportReport:
     """Read event files and add them to a canonical Parquet event store.
@@ -205,7 +297,10 @@ def import_events(
     mirror : path, optional
         The data mirror holding the CAMEO tables.
     threads : int, optional
-        DuckDB threads (default: all cores).
+        Partition files written at once (default: all cores; parsing always uses all cores).
+    reimport : bool
+        Read files the store already holds again, replacing their rows (by default such a file
+        is skipped and listed in :attr:`ImportReport.skipped`).
     progress : callable, optional
         Called as ``progress(file, done, total)`` after each file.
 
@@ -213,14 +308,19 @@ def import_events(
     -------
     ImportReport
 
+    Notes
+    -----
+    A store knows each file by its name (``archive.zip:member`` for a zip member) and the
+    SHA-256 of its content. Content already imported (under any name, with the same Goldstein
+    choice) is skipped; a name already imported with other content is a new version, and the
+    import replaces the old version's rows.
+
     Examples
     --------
     >>> report = import_events("events/*.zip", "store")          # doctest: +SKIP
     >>> report.events, report.bad                                # doctest: +SKIP
     (1825303, 12)
     """
-    import duckdb
-
     if goldstein not in GOLDSTEIN_CHOICES:
         raise EventsError(f"goldstein must be one of {GOLDSTEIN_CHOICES}, not {goldstein!r}")
     paths = expand([inputs] if isinstance(inputs, str | Path) else list(inputs))
@@ -228,85 +328,27 @@ def import_events(
     store.mkdir(parents=True, exist_ok=True)
     import_id = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:8]
     report = ImportReport(str(store), import_id, goldstein=goldstein)
+    cores = int(threads or os.cpu_count() or 1)
     tmp = store / f".tmp-{import_id}"
-    con = duckdb.connect()
-    if threads:
-        con.execute(f"SET threads = {int(threads)}")
-    try:
-        canonical.prepare(con, None if mirror is None else str(mirror))
-        events = _Writer(con, tmp, EVENTS_DIR, canonical.EVENT_SCHEMA, "source_cow, target_cow, date")
-        mentions = _Writer(con, tmp, MENTIONS_DIR, canonical.MENTION_SCHEMA, "event_id")
-        for done, path in enumerate(paths, start=1):
-            for parsed in read_file(path):
-                _check(con, parsed, goldstein, strict, report, events, mentions)
-            if progress is not None:
-                progress(str(path), done, len(paths))
-        events.flush()
-        mentions.flush()
-        events.publish(store / EVENTS_DIR, import_id)
-        mentions.publish(store / MENTIONS_DIR, import_id)
-        report.events, report.mentions = events.written, mentions.written
-        (store / IMPORTS_DIR).mkdir(exist_ok=True)
-        (store / IMPORTS_DIR / f"{import_id}.json").write_text(json.dumps(report.to_dict(), indent=1))
-    finally:
-        con.close()
-        shutil.rmtree(tmp, ignore_errors=True)
+    with manifest.locked(store):
+        manifest.finish(store)  # an import interrupted while publishing is completed first
+        job = _Import(
+            store, import_id, tmp, strict, goldstein, None if mirror is None else str(mirror), reimport, report,
+            PartitionWriter(tmp / EVENTS_DIR, canonical.EVENT_SCHEMA, event_key, cores),
+            PartitionWriter(tmp / MENTIONS_DIR, canonical.MENTION_SCHEMA, mention_key, cores),
+            known=manifest.load(store),
+        )  # fmt: skip
+        try:
+            with ThreadPoolExecutor(1) as hasher:
+                for done, path in enumerate(paths, start=1):
+                    job.read(path, hasher)
+                    if progress is not None:
+                        progress(str(path), done, len(paths))
+            job.publish()
+        finally:
+            if not (store / manifest.JOURNAL).exists():  # a journal left behind finishes later
+                shutil.rmtree(tmp, ignore_errors=True)
     return report
-
-
-def _first(bad: list[BadRow]) -> BadRow:
-    return min(bad, key=lambda b: -1 if b.line is None else b.line)
-
-
-def _check(con, parsed: Parsed, goldstein: str, strict: bool, report: ImportReport, events, mentions):
-    if parsed.table.num_rows == 0:
-        if strict and parsed.bad:
-            raise EventsError(str(_first(parsed.bad)))
-        report.bad_rows.extend(parsed.bad)
-        report.files.append(FileReport(parsed.file, parsed.layout.name, parsed.rows_read, 0, len(parsed.bad)))
-        return
-    raw = parsed.table
-    if parsed.layout.kind == "events":
-        scheme = SCHEME_OF_LAYOUT[parsed.layout.name]
-        for side in ("source", "target"):
-            raw = raw.append_column(f"{side}_key", normalise(scheme, raw[f"{side}_code"]))
-        sql = canonical.events_sql(parsed.layout, goldstein, raw.schema)
-    else:
-        sql = canonical.MENTIONS_SQL
-    con.register("raw", raw)
-    checked = con.sql(sql).to_arrow_table()
-    con.unregister("raw")
-    import pyarrow.compute as pc
-
-    is_bad = pc.is_valid(checked["reason"])
-    n_bad = pc.sum(is_bad).as_py() or 0
-    rows: list[BadRow] = []
-    if n_bad:
-        rejected = checked.filter(is_bad).select(["line", "reason"]).sort_by("line")
-        rows = [
-            BadRow(parsed.file, int(line), reason)
-            for line, reason in zip(
-                rejected["line"].to_pylist(), rejected["reason"].to_pylist(), strict=True
-            )
-        ]
-        checked = checked.filter(pc.invert(is_bad))
-    every = sorted(parsed.bad + rows, key=lambda b: -1 if b.line is None else b.line)
-    if strict and every:
-        raise EventsError(str(every[0]))
-    report.bad_rows.extend(every)
-    name = pa.array([parsed.file] * checked.num_rows, pa.string()).dictionary_encode()
-    checked = checked.append_column("source_file", name)
-    if parsed.layout.kind == "events":
-        dataset = pa.array([parsed.layout.name] * checked.num_rows, pa.string())
-        events.add(checked.append_column("dataset", dataset))
-    else:
-        mentions.add(checked)
-    report.files.append(
-        FileReport(
-            parsed.file, parsed.layout.name, parsed.rows_read, checked.num_rows, len(parsed.bad) + n_bad
-        )
-    )
-
 
 def read_events(store: str | Path, table: str = EVENTS_DIR):
     """Open a store's events (or ``table="mentions"``) as a DuckDB relation.
@@ -317,6 +359,7 @@ def read_events(store: str | Path, table: str = EVENTS_DIR):
     """
     import duckdb
 
+    manifest.settle(Path(store))
     root = Path(store) / table
     if not any(root.glob("year=*/month=*/*.parquet")):
         raise EventsError(f"{store} holds no {table}")
