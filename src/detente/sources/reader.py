@@ -69,8 +69,13 @@ def check_header(path: Path, label: str, spec: FileSpec) -> None:
     raise ValidationError(label, 1, None, f"columns are out of order: expected {expected}")
 
 
-def read_csv_sql(path: Path, spec: FileSpec, rejects: str) -> str:
-    """Return a ``read_csv`` call reading ``path`` with the file's dialect and column types."""
+def read_csv_sql(path: Path, spec: FileSpec, rejects: str | None = None) -> str:
+    """Return a ``read_csv`` call reading ``path`` with the file's dialect and column types.
+
+    Without ``rejects`` the read is strict: the first bad row fails the statement (the fast path).
+    With it, bad rows are skipped and recorded in the temporary table ``rejects`` (with their
+    line and column), which is how a failed read is diagnosed.
+    """
     columns = "{" + ", ".join(
         f"{sql_literal(c.name)}: {sql_literal(READ_TYPES[c.type])}" for c in spec.columns
     ) + "}"
@@ -84,11 +89,14 @@ def read_csv_sql(path: Path, spec: FileSpec, rejects: str) -> str:
         f"nullstr = {na}",
         f"columns = {columns}",
         f"decimal_separator = {sql_literal(spec.decimal)}",
-        "store_rejects = true",
-        f"rejects_table = {sql_literal(rejects)}",
-        f"rejects_scan = {sql_literal(rejects + '_scan')}",
         "max_line_size = 10000000",
     ]
+    if rejects is not None:
+        opts += [
+            "store_rejects = true",
+            f"rejects_table = {sql_literal(rejects)}",
+            f"rejects_scan = {sql_literal(rejects + '_scan')}",
+        ]
     if spec.encoding.lower().replace("-", "") not in ("utf8",):
         opts.append(f"encoding = {sql_literal(spec.encoding)}")
     return f"read_csv({sql_literal(str(path))}, {', '.join(opts)})"

@@ -113,39 +113,50 @@ def _valid_set(col: ColumnSpec, spec: FileSpec, codes: dict[str, set]) -> tuple[
     return None
 
 
-def _first_bad_row(con: duckdb.DuckDBPyConnection, table: str, col: ColumnSpec, cond: str) -> tuple[int, object]:
+def _first_bad_row(
+    con: duckdb.DuckDBPyConnection, table: str, col: ColumnSpec, cond: str, params: list | None = None
+) -> tuple[int, object]:
     row = con.execute(
         f"select __rn, {quote_ident(col.canonical)} from "
-        f"(select row_number() over () as __rn, * from {table}) where {cond} limit 1"
+        f"(select row_number() over () as __rn, * from {table}) where {cond} limit 1",
+        params,
     ).fetchone()
     assert row is not None
     return int(row[0]) + 1, row[1]
 
 
-def _distinct_values(con: duckdb.DuckDBPyConnection, table: str, cols: list[ColumnSpec]) -> dict[str, list[str]]:
-    """Distinct non-missing values (as text) of ``cols`` in one UNPIVOT query.
+#: Up to this many value-checked columns, their distinct values are per-column aggregates in the
+#: single check query (cheapest on long files); wider files use :func:`_distinct_values`, because
+#: DuckDB plans many ``list(distinct ...)`` aggregates slowly (about 1 s for 200 columns).
+FEW_VALUE_COLUMNS = 8
 
-    One ``list(distinct ...)`` aggregate per column makes DuckDB's planner slow on wide files
-    (about 1 s for 200 columns); unpivoting to (column, value) pairs is one cheap hash aggregate.
+
+def _distinct_values(con: duckdb.DuckDBPyConnection, table: str, cols: list[ColumnSpec]) -> dict[str, list]:
+    """Distinct non-missing values of ``cols``: one UNPIVOT query per column type.
+
+    Unpivoting to (column, value) pairs is one cheap hash aggregate however wide the file is;
+    columns are grouped by type so that values keep their type (no text casts).
     """
-    if not cols:
-        return {}
-    casts = ", ".join(f"CAST({quote_ident(c.canonical)} AS VARCHAR) AS {quote_ident(c.canonical)}" for c in cols)
-    names = ", ".join(quote_ident(c.canonical) for c in cols)
-    rows = con.execute(
-        f"select __col, list(distinct __val) from (unpivot (select {casts} from {table}) "
-        f"on {names} into name __col value __val) group by __col"
-    ).fetchall()
-    return {name: values for name, values in rows}
+    groups: dict[str, list[ColumnSpec]] = {}
+    for col in cols:
+        groups.setdefault(col.type, []).append(col)
+    out: dict[str, list] = {}
+    for group in groups.values():
+        names = ", ".join(quote_ident(c.canonical) for c in group)
+        out.update(con.execute(
+            f"select __col, list(distinct __val) from (unpivot (select {names} from {table}) "
+            f"on {names} into name __col value __val) group by __col"
+        ).fetchall())
+    return out
 
 
-def _outside(seen: list[str], valid: set, *, numeric: bool) -> list[str]:
-    """The values in ``seen`` (text) that are not in ``valid``; numbers compare as numbers."""
+def _outside(seen: Iterable[object], valid: set, *, numeric: bool) -> list:
+    """The values in ``seen`` that are not in ``valid``; numbers compare as numbers."""
     if numeric:
-        allowed = {float(v) for v in valid}
-        return [v for v in seen if float(v) not in allowed]
+        allowed = {float(v) for v in valid}  # type: ignore[arg-type]
+        return [v for v in seen if float(v) not in allowed]  # type: ignore[arg-type]
     allowed_text = {str(v).lower() if isinstance(v, bool) else str(v) for v in valid}
-    return [v for v in seen if v not in allowed_text]
+    return [v for v in seen if str(v) not in allowed_text]
 
 
 def check_table(
@@ -154,14 +165,19 @@ def check_table(
     spec: FileSpec,
     label: str,
     codes: dict[str, set] | None = None,
-) -> None:
-    """Run every column and key check on ``table``; raise on the first failure.
+) -> int:
+    """Run every column and key check on ``table``; raise on the first failure, else return its rows.
 
-    One query computes, per checked column, the non-missing count, min, max and the distinct
-    values (for allowed values and country codes); the checks are then evaluated here, and only a
-    failing check scans for its first offending row.
+    One query computes, per checked column, the non-missing count, min and max, the distinct
+    values (allowed values and country codes; wide files get them from :func:`_distinct_values`)
+    and, per documented key, the number of distinct key hashes. The checks are then evaluated
+    here, and only a failing check scans for its first offending row. Equal keys hash equally, so
+    as many distinct hashes as rows proves a key unique; fewer (a duplicate, or in principle a hash
+    collision) runs the exact check, which names the duplicated lines.
     """
     codes = codes or {}
+    valid = {c.canonical: v for c in spec.columns if (v := _valid_set(c, spec, codes)) is not None}
+    inline = len(valid) <= FEW_VALUE_COLUMNS
     aggs: list[str] = ["count(*)"]
     plan: list[tuple[ColumnSpec, list[str]]] = []
     for col in spec.columns:
@@ -173,17 +189,18 @@ def check_table(
         if col.min is not None or col.max is not None:
             aggs += [f"min({c})", f"max({c})"]
             parts.append("range")
-        if _valid_set(col, spec, codes) is not None:
+        if col.canonical in valid:
+            if inline:
+                aggs.append(f"list(distinct {c}) filter (where {c} is not null)")
             parts.append("values")
         if parts:
             plan.append((col, parts))
-    # one distinct count per documented key; the duplicated rows are located only on failure
     for key in spec.unique:
         cols = ", ".join(quote_ident(spec.column(k).canonical) for k in key)
-        aggs.append(f"count(distinct row({cols}))")
+        aggs.append(f"count(distinct hash({cols}))")
     got = list(con.execute(f"select {', '.join(aggs)} from {table}").fetchone() or ())
     total, pos = got[0], 1
-    distinct = _distinct_values(con, table, [col for col, parts in plan if "values" in parts])
+    distinct = {} if inline else _distinct_values(con, table, [c for c in spec.columns if c.canonical in valid])
     for col, parts in plan:
         c = quote_ident(col.canonical)
         for part in parts:
@@ -203,16 +220,21 @@ def check_table(
                     line, v = _first_bad_row(con, table, col, f"{c} > {col.max!r}")
                     raise ValidationError(label, line, col.name, f"value above the maximum {col.max}: {v!r}")
             else:
-                valid, reason = _valid_set(col, spec, codes)  # type: ignore[misc]
-                bad = _outside(distinct.get(col.canonical, []), valid, numeric=col.type in ("integer", "double"))
+                if inline:
+                    seen = got[pos] or []
+                    pos += 1
+                else:
+                    seen = distinct.get(col.canonical, [])
+                allowed, reason = valid[col.canonical]
+                bad = _outside(seen, allowed, numeric=col.type in ("integer", "double"))
                 if bad:
-                    values = ", ".join(sql_literal(v) for v in bad)
-                    line, v = _first_bad_row(con, table, col, f"CAST({c} AS VARCHAR) IN ({values})")
+                    line, v = _first_bad_row(con, table, col, f"list_contains(?, {c})", [bad])
                     more = f" ({len(bad)} distinct bad values)" if len(bad) > 1 else ""
                     raise ValidationError(label, line, col.name, f"{reason}: {v!r}{more}")
-    for key, distinct in zip(spec.unique, got[pos:], strict=True):
-        if distinct != total:
+    for key, n_distinct in zip(spec.unique, got[pos:], strict=True):
+        if n_distinct != total:
             check_unique(con, table, spec, key, label)
+    return int(total)
 
 
 def check_unique(con: duckdb.DuckDBPyConnection, table: str, spec: FileSpec, key: Iterable[str], label: str) -> None:

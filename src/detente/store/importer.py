@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+import os
+import threading
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -78,45 +80,50 @@ def known_codes(con: duckdb.DuckDBPyConnection) -> dict[str, set]:
 def _load_file(
     con: duckdb.DuckDBPyConnection, source: Source, spec: FileSpec, path: Path, codes: dict[str, set]
 ) -> int:
-    """Create ``<source>.<table>`` from one file inside the open transaction; return its rows."""
+    """Create ``<source>.<table>`` from one file inside the open transaction; return its rows.
+
+    The file is read strictly (the first bad row fails the statement); a failure is diagnosed
+    after the rollback by re-reading with rejected rows recorded (see :class:`_Diagnose`).
+    """
     label = f"{source.id}/{spec.name}"
     if not path.is_file():
         raise SourceError(f"file {label} is not in the mirror ({path})")
     if path.stat().st_size == 0:
         raise ValidationError(label, None, None, "the file is empty")
     target = f"{quote_ident(source.id)}.{quote_ident(spec.table)}"
-    rejects = "detente_rejects"
-    con.execute(f"drop table if exists {rejects}; drop table if exists {rejects}_scan")
     if spec.format == "csv" and spec.header:
         check_header(path, label, spec)
     if spec.loader:
-        raw_sql = loaders.get(spec.loader)(con, source, spec, path)
+        _drop_rejects(con)
+        raw_sql = diagnose_sql = loaders.get(spec.loader)(con, source, spec, path)
     elif spec.format == "parquet":
-        raw_sql = read_parquet_sql(path)
+        raw_sql = diagnose_sql = read_parquet_sql(path)
     else:
-        raw_sql = read_csv_sql(path, spec, rejects)
+        raw_sql, diagnose_sql = read_csv_sql(path, spec), read_csv_sql(path, spec, REJECTS)
     try:
         con.execute(f"create or replace table {target} as select {select_list(spec)} from {raw_sql}")
     except duckdb.Error as exc:
-        raise _Diagnose(label, spec, raw_sql, rejects, str(exc).splitlines()[0]) from None
-    _raise_rejects(con, rejects, label)
-    check_table(con, target, spec, label, codes)
-    (rows,) = con.execute(f"select count(*) from {target}").fetchone() or (0,)
-    return int(rows)
+        raise _Diagnose(label, spec, diagnose_sql, str(exc).splitlines()[0]) from None
+    if spec.loader:  # a loader may read with the rejects table
+        _raise_rejects(con, label)
+    return check_table(con, target, spec, label, codes)
 
 
 class _Diagnose(Exception):
     """A statement failed inside the transaction: locate the bad row after rolling back."""
 
-    def __init__(self, label: str, spec: FileSpec, raw_sql: str, rejects: str, message: str) -> None:
+    def __init__(self, label: str, spec: FileSpec, raw_sql: str, message: str) -> None:
         super().__init__(message)
-        self.label, self.spec, self.raw_sql, self.rejects, self.message = label, spec, raw_sql, rejects, message
+        self.label, self.spec, self.raw_sql, self.message = label, spec, raw_sql, message
 
     def locate(self, con: duckdb.DuckDBPyConnection) -> ValidationError:
         """Re-read the file outside the aborted transaction and return the error naming the row."""
         try:
-            con.execute(f"select count(*) from {self.raw_sql}").fetchone()
-            _raise_rejects(con, self.rejects, self.label)
+            _drop_rejects(con)
+            # every column is materialised: a bare count(*) may skip parsing (and rejecting) rows
+            con.execute(f"create or replace temp table {REJECTS}_read as select * from {self.raw_sql}")
+            con.execute(f"drop table {REJECTS}_read")
+            _raise_rejects(con, self.label)
             locate_bad_value(con, self.raw_sql, self.spec, self.label)
         except ValidationError as err:
             return err
@@ -125,13 +132,21 @@ class _Diagnose(Exception):
         return ValidationError(self.label, None, None, self.message)
 
 
-def _raise_rejects(con: duckdb.DuckDBPyConnection, rejects: str, label: str) -> None:
-    """Raise for rows the CSV reader rejected (a loader may use the same rejects table)."""
+#: The temporary table where a diagnosing read records rejected rows (per connection).
+REJECTS = "detente_rejects"
+
+
+def _drop_rejects(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute(f"drop table if exists {REJECTS}; drop table if exists {REJECTS}_scan")
+
+
+def _raise_rejects(con: duckdb.DuckDBPyConnection, label: str) -> None:
+    """Raise for rows the CSV reader rejected, if it recorded any."""
     (exists,) = con.execute(
-        "select count(*) from duckdb_tables() where table_name = ?", [rejects]
+        "select count(*) from duckdb_tables() where table_name = ?", [REJECTS]
     ).fetchone() or (0,)
     if exists:
-        raise_first_reject(con, rejects, label)
+        raise_first_reject(con, REJECTS, label)
 
 
 def _record(con: duckdb.DuckDBPyConnection, source: Source, done: list[ImportedFile]) -> None:
@@ -158,15 +173,16 @@ def _record(con: duckdb.DuckDBPyConnection, source: Source, done: list[ImportedF
 
 
 def _insert(con: duckdb.DuckDBPyConnection, table: str, rows: list[list[object]]) -> None:
-    """Insert rows into a catalog table with one statement (executemany is slow in DuckDB)."""
+    """Insert rows into a catalog table with one statement, one list parameter per column.
+
+    Unnesting column lists is much cheaper in DuckDB than binding one parameter per value (or
+    ``executemany``, cheaper still than that).
+    """
     if not rows:
         return
-    width = len(rows[0])
-    placeholders = ", ".join("(" + ", ".join("?" * width) + ")" for _ in rows)
-    con.execute(
-        f"insert into {CATALOG_SCHEMA}.{table} values {placeholders}",
-        [v for row in rows for v in row],
-    )
+    columns = [list(c) for c in zip(*rows, strict=True)]
+    unnests = ", ".join("unnest(?)" for _ in columns)
+    con.execute(f"insert into {CATALOG_SCHEMA}.{table} select {unnests}", columns)
 
 
 def import_source(
@@ -221,15 +237,103 @@ def import_all(
     ids: Iterable[str] | None = None,
     progress: Callable[[Source, int], None] | None = None,
     on_file: Callable[[str], None] | None = None,
+    workers: int | None = None,
 ) -> list[ImportedFile]:
     """Import the given sources (all by default), state systems first; stop at the first error.
 
-    ``progress(source, n_files)`` is called after each source and ``on_file(name)`` after each file.
+    The state systems are imported first, one after the other: their codes validate the other
+    sources, and are read once. The other sources are then imported by ``workers`` threads (default:
+    the number of CPUs, at most 4), each with its own cursor and each source in its own
+    transaction, the costliest first. On an error no further source starts; those already under
+    way finish, and the error of the first failing source (in import order) is raised. Every
+    source stays atomic: a failed one keeps its previous version.
+
+    ``progress(source, n_files)`` is called after each source and ``on_file(name)`` after each
+    file, from the importing thread.
+
+    Returns
+    -------
+    list of ImportedFile
+        The imported files, in import order.
     """
-    out: list[ImportedFile] = []
-    for source in import_order(ids):
-        codes = known_codes(con) if source.kind != "states" else {}
-        out.extend(import_source(con, source, mirror, codes, on_file=on_file))
+    sources = import_order(ids)
+    first = [s for s in sources if s.id in STATE_SOURCES]
+    rest = [s for s in sources if s.id not in STATE_SOURCES]
+    done: dict[str, list[ImportedFile]] = {}
+
+    def run(cur: duckdb.DuckDBPyConnection, source: Source, codes: dict[str, set]) -> None:
+        done[source.id] = import_source(cur, source, mirror, codes if source.kind != "states" else {}, on_file=on_file)
         if progress:
             progress(source, len(source.files))
-    return out
+
+    for source in first:
+        run(con, source, {})
+    if rest:
+        codes = known_codes(con)
+        workers = workers or min(os.cpu_count() or 1, 4)
+        if workers == 1 or len(rest) == 1:
+            for source in rest:
+                run(con, source, codes)
+        else:
+            _run_parallel(con, rest, workers, lambda c, s: run(c, s, codes), priority=lambda s: _cost(s, mirror))
+    return [f for s in sources for f in done.get(s.id, [])]
+
+
+def _cost(source: Source, mirror: Path) -> int:
+    """A rough import cost for scheduling: bytes to read, plus a fixed cost per column."""
+    total = 0
+    for spec in source.files:
+        path = mirror / source.id / spec.name
+        total += (path.stat().st_size if path.is_file() else 0) + 20_000 * len(spec.columns)
+    return total
+
+
+def _run_parallel(
+    con: duckdb.DuckDBPyConnection,
+    sources: list[Source],
+    workers: int,
+    run: Callable[[duckdb.DuckDBPyConnection, Source], None],
+    priority: Callable[[Source], int],
+) -> None:
+    """Call ``run(cursor, source)`` for each source on ``workers`` threads, one cursor each.
+
+    Sources start in decreasing ``priority``. DuckDB releases the GIL while it works, so the
+    threads overlap reading, checking and committing different sources. No source starts after a
+    failure or an interrupt; the first failure in ``sources`` order is re-raised once every thread
+    has stopped.
+    """
+    queue = sorted(sources, key=priority)
+    lock = threading.Lock()
+    stop = threading.Event()
+    failures: dict[str, BaseException] = {}
+
+    def worker() -> None:
+        cur = con.cursor()
+        try:
+            while not stop.is_set():
+                with lock:
+                    if not queue:
+                        return
+                    source = queue.pop()
+                try:
+                    run(cur, source)
+                except BaseException as exc:  # re-raised in the calling thread
+                    failures[source.id] = exc
+                    stop.set()
+        finally:
+            cur.close()
+
+    threads = [threading.Thread(target=worker, name=f"detente-import-{i}") for i in range(workers)]
+    for t in threads:
+        t.start()
+    try:
+        for t in threads:
+            t.join()
+    except BaseException:
+        stop.set()
+        for t in threads:
+            t.join()
+        raise
+    for source in sources:
+        if source.id in failures:
+            raise failures[source.id]
