@@ -125,29 +125,23 @@ def _first_bad_row(
     return int(row[0]) + 1, row[1]
 
 
-#: Up to this many value-checked columns, their distinct values are per-column aggregates in the
-#: single check query (cheapest on long files); wider files use :func:`_distinct_values`, because
-#: DuckDB plans many ``list(distinct ...)`` aggregates slowly (about 1 s for 200 columns).
-FEW_VALUE_COLUMNS = 8
+#: Tables up to this many rows gather distinct values as lists (``list_distinct(list(x))``);
+#: longer ones use DISTINCT aggregates. A DISTINCT aggregate costs DuckDB a few milliseconds to set
+#: up, which dominates on short tables (a few hundred per import), while collecting a list costs
+#: per row, which dominates on long ones.
+SHORT_TABLE = 20_000
 
 
-def _distinct_values(con: duckdb.DuckDBPyConnection, table: str, cols: list[ColumnSpec]) -> dict[str, list]:
-    """Distinct non-missing values of ``cols``: one UNPIVOT query per column type.
+def _distinct_sql(expr: str, *, short: bool) -> str:
+    """SQL aggregate for the distinct values of ``expr`` (NULL among them on long tables)."""
+    return f"list_distinct(list({expr}))" if short else f"list(distinct {expr})"
 
-    Unpivoting to (column, value) pairs is one cheap hash aggregate however wide the file is;
-    columns are grouped by type so that values keep their type (no text casts).
-    """
-    groups: dict[str, list[ColumnSpec]] = {}
-    for col in cols:
-        groups.setdefault(col.type, []).append(col)
-    out: dict[str, list] = {}
-    for group in groups.values():
-        names = ", ".join(quote_ident(c.canonical) for c in group)
-        out.update(con.execute(
-            f"select __col, list(distinct __val) from (unpivot (select {names} from {table}) "
-            f"on {names} into name __col value __val) group by __col"
-        ).fetchall())
-    return out
+
+def _distinct_count_sql(exprs: str, *, short: bool) -> str:
+    """SQL aggregate counting the distinct hashes of the row ``exprs`` (0 on an empty table)."""
+    if short:
+        return f"coalesce(len(list_distinct(list(hash({exprs})))), 0)"
+    return f"count(distinct hash({exprs}))"
 
 
 def _outside(seen: Iterable[object], valid: set, *, numeric: bool) -> list:
@@ -165,19 +159,23 @@ def check_table(
     spec: FileSpec,
     label: str,
     codes: dict[str, set] | None = None,
+    rows: int | None = None,
 ) -> int:
     """Run every column and key check on ``table``; raise on the first failure, else return its rows.
 
-    One query computes, per checked column, the non-missing count, min and max, the distinct
-    values (allowed values and country codes; wide files get them from :func:`_distinct_values`)
-    and, per documented key, the number of distinct key hashes. The checks are then evaluated
-    here, and only a failing check scans for its first offending row. Equal keys hash equally, so
-    as many distinct hashes as rows proves a key unique; fewer (a duplicate, or in principle a hash
-    collision) runs the exact check, which names the duplicated lines.
+    One query computes, per checked column, the non-missing count, min and max and the distinct
+    values (allowed values and country codes) and, per documented key, the number of distinct
+    key hashes. The checks are then evaluated here, and only a failing check scans for its first
+    offending row. Equal keys hash equally, so as many distinct hashes as rows proves a key
+    unique; fewer (a duplicate, or in principle a hash collision) runs the exact check, which
+    names the duplicated lines. ``rows`` (the table's row count, when the caller knows it) picks
+    the cheaper form of the distinct aggregates (see :data:`SHORT_TABLE`).
     """
     codes = codes or {}
+    if rows is None:
+        (rows,) = con.execute(f"select count(*) from {table}").fetchone() or (0,)
+    short = rows <= SHORT_TABLE
     valid = {c.canonical: v for c in spec.columns if (v := _valid_set(c, spec, codes)) is not None}
-    inline = len(valid) <= FEW_VALUE_COLUMNS
     aggs: list[str] = ["count(*)"]
     plan: list[tuple[ColumnSpec, list[str]]] = []
     for col in spec.columns:
@@ -190,17 +188,15 @@ def check_table(
             aggs += [f"min({c})", f"max({c})"]
             parts.append("range")
         if col.canonical in valid:
-            if inline:
-                aggs.append(f"list(distinct {c}) filter (where {c} is not null)")
+            aggs.append(_distinct_sql(c, short=short))
             parts.append("values")
         if parts:
             plan.append((col, parts))
     for key in spec.unique:
         cols = ", ".join(quote_ident(spec.column(k).canonical) for k in key)
-        aggs.append(f"count(distinct hash({cols}))")
+        aggs.append(_distinct_count_sql(cols, short=short))
     got = list(con.execute(f"select {', '.join(aggs)} from {table}").fetchone() or ())
     total, pos = got[0], 1
-    distinct = {} if inline else _distinct_values(con, table, [c for c in spec.columns if c.canonical in valid])
     for col, parts in plan:
         c = quote_ident(col.canonical)
         for part in parts:
@@ -220,11 +216,8 @@ def check_table(
                     line, v = _first_bad_row(con, table, col, f"{c} > {col.max!r}")
                     raise ValidationError(label, line, col.name, f"value above the maximum {col.max}: {v!r}")
             else:
-                if inline:
-                    seen = got[pos] or []
-                    pos += 1
-                else:
-                    seen = distinct.get(col.canonical, [])
+                seen = [v for v in got[pos] or () if v is not None]
+                pos += 1
                 allowed, reason = valid[col.canonical]
                 bad = _outside(seen, allowed, numeric=col.type in ("integer", "double"))
                 if bad:

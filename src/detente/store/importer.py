@@ -101,12 +101,14 @@ def _load_file(
     else:
         raw_sql, diagnose_sql = read_csv_sql(path, spec), read_csv_sql(path, spec, REJECTS)
     try:
-        con.execute(f"create or replace table {target} as select {select_list(spec)} from {raw_sql}")
+        (rows,) = con.execute(
+            f"create or replace table {target} as select {select_list(spec)} from {raw_sql}"
+        ).fetchone() or (None,)
     except duckdb.Error as exc:
         raise _Diagnose(label, spec, diagnose_sql, str(exc).splitlines()[0]) from None
     if spec.loader:  # a loader may read with the rejects table
         _raise_rejects(con, label)
-    return check_table(con, target, spec, label, codes)
+    return check_table(con, target, spec, label, codes, rows)
 
 
 class _Diagnose(Exception):
