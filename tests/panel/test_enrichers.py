@@ -105,6 +105,16 @@ def test_every_enricher_cites_defined_sources():
         assert lo <= hi
 
 
+def test_coverage_read_from_one_definition_equals_the_catalogue():
+    from detente.panel.enricher import source_coverage
+    from detente.sources import get_source
+
+    for sid in {sid for cls in enrichers().values() for sid in cls.sources}:
+        assert source_coverage(sid) == get_source(sid).coverage, sid
+    with pytest.raises(Exception, match="unknown source"):
+        source_coverage("no_such_source")
+
+
 def test_enricher_citations_accepts_aliases():
     assert enricher_citations(["mids"]) == {"mids": ["gml_mid"]}
 

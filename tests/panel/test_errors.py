@@ -131,3 +131,59 @@ def test_pandas_and_polars_views(store):
     assert pdf.shape == pldf.shape
     assert pdf.attrs["detente.panel"]["unit"] == "dyad_year"
     assert int(pldf["major1"].sum()) == int(pdf["major1"].sum()) > 0
+
+
+def _mixed_panels(store):
+    """Panels exercising every way a column is written: state grids, sparse dyad rows, pairs of
+    capitals, SQL expressions, window functions, and dyad values keyed on converted codes."""
+    cow = (
+        dyad_years("cow", directed=False, years="1990-2012", con=store, echo=None)
+        .add("majors").add("nmc").add("contiguity").add("atop").add("gml_mids").add("capital_distance")
+        .add("un_ideal_points").add("peace_spells", event="gml_onset")
+    )
+    gw = (
+        dyad_years("gw", years="1995-2000", con=store, echo=None).convert("cow")
+        .add("atop").add("majors").add("ucdp_acd")
+    )
+    return {"cow": cow, "gw_converted": gw}
+
+
+@pytest.mark.parametrize("which", ["cow", "gw_converted"])
+def test_batches_equal_the_whole_table(store, which):
+    panel = _mixed_panels(store)[which]
+    whole = panel.to_arrow()
+    schema, batches = panel.batches(rows=1003)
+    parts = list(batches)
+    assert len(parts) == -(-whole.num_rows // 1003)
+    assert schema == whole.schema and schema.metadata == whole.schema.metadata
+    assert pa.Table.from_batches(parts, schema=schema).equals(whole)
+
+
+def test_converted_dyad_keys_build_as_in_sql(store):
+    panel = _mixed_panels(store)["gw_converted"]
+    gather, sql = panel.to_arrow(), panel.to_arrow(engine="duckdb")
+    assert gather.schema == sql.schema
+    for name in gather.column_names:
+        assert gather.column(name).equals(sql.column(name)), name
+    assert pa.compute.sum(gather.column("atop_any")).as_py() > 0
+
+
+def test_a_refused_merge_writes_no_file(store, tmp_path, monkeypatch):
+    import importlib
+
+    registry = importlib.import_module("detente.panel.enrichers")
+    known = dict(registry.enrichers())
+    known["raw_disputes"] = _RawDisputes
+    monkeypatch.setattr(registry, "enrichers", lambda: known)
+    panel = dyad_years("cow", years="1816-2010", con=store, echo=None).add("raw_disputes")
+    with pytest.raises(PanelError, match="would duplicate rows"):
+        panel.write(tmp_path / "p.parquet")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_failed_write_leaves_no_file(store, tmp_path):
+    panel = state_years("cow", years="2000-2001", con=store, echo=None).add("nmc")
+    (tmp_path / ".p.parquet.partial").mkdir()  # the writer cannot open its file
+    with pytest.raises(OSError):
+        panel.write(tmp_path / "p.parquet")
+    assert not (tmp_path / "p.parquet").exists()

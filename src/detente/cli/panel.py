@@ -71,13 +71,11 @@ def _build(panel, add: str, convert: str | None, output: Path, names: Names) -> 
     for item in [a.strip() for a in add.split(",") if a.strip()]:
         name, options = _parse_add(item)
         panel = panel.add(name, **options)
-    table = panel.to_arrow(names=names.value)
-    from detente.panel.output import write_table
+    from detente.panel.output import write_panel
 
-    write_table(table, output)
+    rows, columns = write_panel(panel, output, names=names.value)
     Console(stderr=True).print(
-        f"wrote {table.num_rows:,} rows x {table.num_columns} columns to {output} "
-        f"in {time.perf_counter() - start:.2f} s",
+        f"wrote {rows:,} rows x {columns} columns to {output} in {time.perf_counter() - start:.2f} s",
         highlight=False,
     )
 

@@ -23,6 +23,7 @@ table and is kept as a cross-check.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
@@ -31,7 +32,7 @@ import numpy as np
 import pyarrow as pa
 
 from detente.exceptions import PanelError
-from detente.panel.arrays import bitmap, from_numpy, numpy_type, to_numpy
+from detente.panel.arrays import TYPES, bitmap, from_numpy, numpy_type, to_numpy
 from detente.panel.enricher import Column, SideTable
 from detente.panel.units import expand_runs
 
@@ -48,8 +49,8 @@ class _Map:
 
     ``kind == "grid"``: kept side row ``rows[j]`` fills cell ``cells[j]`` of a grid of ``size``
     cells plus an empty last one, and unit row ``r`` reads cell ``index[r]``.
-    ``kind == "rows"``: kept side row ``rows[j]`` is unit row ``cells[j]`` (``size`` unit rows).
-    ``has`` marks the unit rows with a record.
+    ``kind == "rows"``: kept side row ``rows[j]`` is unit row ``cells[j]`` (increasing) of the
+    ``size`` unit rows.
     """
 
     kind: str
@@ -57,23 +58,22 @@ class _Map:
     cells: np.ndarray
     size: int
     index: np.ndarray | None = None
-    _has: np.ndarray | None = None
 
-    @property
-    def has(self) -> np.ndarray:
-        if self._has is None:
-            self._has = self.spread(np.ones(len(self.rows), dtype=bool), False)
-        return self._has
-
-    def spread(self, values: np.ndarray, empty) -> np.ndarray:
-        """One value per unit row: ``values`` (one per kept side row) where there is a record."""
+    def spread(self, values: np.ndarray, empty, lo: int = 0, hi: int | None = None) -> np.ndarray:
+        """Unit rows ``lo`` to ``hi``: ``values`` (one per kept side row) where there is a record."""
         if self.kind == "rows":
-            out = np.full(self.size, empty, dtype=values.dtype)
-            out[self.cells] = values
+            hi = self.size if hi is None else hi
+            a, b = np.searchsorted(self.cells, [lo, hi])
+            out = np.full(hi - lo, empty, dtype=values.dtype)
+            out[self.cells[a:b] - lo] = values[a:b]
             return out
         grid = np.full(self.size + 1, empty, dtype=values.dtype)
         grid[self.cells] = values
-        return np.take(grid, self.index)
+        return np.take(grid, self.index[lo:hi])
+
+    def has(self, lo: int = 0, hi: int | None = None) -> np.ndarray:
+        """Unit rows ``lo`` to ``hi`` that have a record."""
+        return self.spread(np.ones(len(self.rows), dtype=bool), False, lo, hi)
 
 
 class GatherAssembler:
@@ -107,6 +107,8 @@ class GatherAssembler:
             table = con.sql(self.b.unit_sql()).to_arrow_table()
             self.key_types = {name: table.schema.field(name).type for name in self.p.key_columns}
             cols = {name: to_numpy(table.column(name)) for name in table.column_names}
+            # a code with no counterpart in the converted system is missing: keep 0 under the mark
+            cols = {k: (v if ok is None else np.where(ok, v, 0).astype(v.dtype), ok) for k, (v, ok) in cols.items()}
             rid = cols.pop("__rid")[0]
             if len(rid) and not (rid[0] == 0 and np.all(np.diff(rid) == 1)):
                 order = np.empty(len(rid), dtype=np.intp)
@@ -221,11 +223,12 @@ class GatherAssembler:
             found = ukey[at] == skey if n else np.zeros(len(skey), dtype=bool)
             rows = np.flatnonzero(found)
             cells = at[rows]
-            has = np.zeros(n, dtype=bool)
-            has[cells] = True
-            if np.count_nonzero(has) != len(cells):
-                self._duplicates(side, "dyad", rows, added, st)
-            return _Map("rows", rows, cells, n, None, has)
+            if len(cells) > 1 and not np.all(cells[1:] > cells[:-1]):
+                order = np.argsort(cells, kind="stable")
+                rows, cells = rows[order], cells[order]
+                if np.any(cells[1:] == cells[:-1]):  # two records for one unit row
+                    self._duplicates(side, "dyad", rows, added, st)
+            return _Map("rows", rows, cells, n)
         # codes of a converted system: the unit is not sorted by them, so search the side table
         c1, ok1 = self.keys[codes[0]]
         c2, ok2 = self.keys[codes[1]]
@@ -242,7 +245,7 @@ class GatherAssembler:
             if ok is not None:
                 found &= ok
         index = np.where(found, order[at] if k else 0, k).astype(np.intp)
-        return _Map("grid", np.arange(k), np.arange(k), k, index, found)
+        return _Map("grid", np.arange(k), np.arange(k), k, index)
 
     def _sorted_key(self) -> np.ndarray:
         """The unit's (code1, code2, year) packed into one increasing integer per row."""
@@ -284,15 +287,16 @@ class GatherAssembler:
         return self._inside[coverage]
 
     # -- output ----------------------------------------------------------------------------
-    def run(self, con) -> pa.Table:
+    def plan(self, con) -> list[tuple[str, _Job]]:
+        """Query the store and prepare one job per output column, in output order."""
         p, b = self.p, self.b
         sides = self._fetch_sides(con)
         self._unit(con)
-        self.bitmaps: dict = {}  # validity bitmaps shared by columns
-        outputs: list[tuple[str, object]] = [
+        self.bitmaps: dict = {}  # validity bitmaps shared by the columns of a row range
+        outputs: list[tuple[str, _Job]] = [
             (name, _Ready(from_numpy(*self.keys[name], self.key_types[name]))) for name in p.key_columns
         ]
-        names: dict[str, str] = {}  # detente name (with side suffix) -> output name
+        self.names: dict[str, str] = {}  # detente name (with side suffix) -> output name
         posts = []
         for i, added in enumerate(p._added):
             if hasattr(added.enricher, "post_exprs"):
@@ -308,56 +312,83 @@ class GatherAssembler:
                 codes = codes[:1] if p.unit == "state_year" else codes
                 maps = self._state_maps(side, codes, added, st)
                 suffixes = [""] if p.unit == "state_year" else ["1", "2"]
-            cover = st.coverage if b.masks.get(i, False) else None
+            masked = b.masks.get(i, False)
             if hasattr(added.enricher, "vector_exprs"):
-                jobs = self._vector(added, st, side, maps, suffixes, b.masks.get(i, False))
+                jobs = self._vector(added, st, side, maps, suffixes, masked)
             elif hasattr(added.enricher, "select_exprs"):
-                jobs = [_Later(self._select(con, i, added, st, side, maps, suffixes))]
+                jobs = self._select(con, i, added, st, side, maps, suffixes)
             else:
                 jobs = [
-                    (b._name(col, s), col.name + s, self._column(col, side, m, cover, st.coverage))
+                    (b._name(col, s), col.name + s, self._column(col, side, m, masked, st.coverage))
                     for s, m in zip(suffixes, maps, strict=True)
                     for col in st.columns if not col.name.startswith("_")
                 ]
-            for job in jobs:
-                if isinstance(job, _Later):
-                    for out, detente, arr in job.columns:
-                        names[detente] = out
-                        outputs.append((out, _Ready(arr)))
-                else:
-                    out, detente, fn = job
-                    names[detente] = out
-                    outputs.append((out, fn))
-        # numpy releases the GIL in takes, fills and scatters, so two threads share the columns
-        todo = [fn for _, fn in outputs]
+            for out, detente, job in jobs:
+                self.names[detente] = out
+                outputs.append((out, job))
+        for added in posts:
+            outputs += self._posts(con, added, dict(outputs))
+        return outputs
+
+    def run(self, con) -> pa.Table:
+        """The whole panel as one Arrow table."""
+        outputs = self.plan(con)
         with ThreadPoolExecutor(max_workers=2) as pool:
-            arrays = list(pool.map(lambda fn: fn(), todo))
-        table = pa.Table.from_arrays(arrays, names=[name for name, _ in outputs])
-        if posts:
-            table = self._posts(con, table, posts, names)
-        return table
+            arrays = self._rows(pool, outputs, 0, self.n)
+        return pa.Table.from_arrays(arrays, names=[name for name, _ in outputs])
 
-    def _validity(self, key, make) -> pa.Buffer | None:
-        """A validity bitmap computed once per key (``None``: nothing missing)."""
-        if key not in self.bitmaps:
+    def batches(self, con, rows: int) -> tuple[pa.Schema, Iterator[pa.RecordBatch]]:
+        """The schema, and the panel as record batches of ``rows`` rows written one after another.
+
+        Everything that can fail (the store, the enrichers' keys) fails before the first batch.
+        """
+        outputs = self.plan(con)
+        schema = pa.schema([(name, job.type) for name, job in outputs])
+
+        def produce() -> Iterator[pa.RecordBatch]:
+            with ThreadPoolExecutor(max_workers=2) as pool:
+                for lo in range(0, max(self.n, 1), rows):
+                    hi = min(lo + rows, self.n)
+                    self.bitmaps.clear()
+                    yield pa.RecordBatch.from_arrays(self._rows(pool, outputs, lo, hi), schema=schema)
+
+        return schema, produce()
+
+    def _rows(self, pool, outputs, lo: int, hi: int) -> list[pa.Array]:
+        # numpy releases the GIL in takes, fills and scatters, so two threads share the columns
+        return list(pool.map(lambda job: job(lo, hi), [job for _, job in outputs]))
+
+    def _validity(self, key, lo: int, hi: int, make) -> tuple[pa.Buffer, int] | None:
+        """A validity bitmap and null count, computed once per key and row range (``None``: none missing)."""
+        cached = self.bitmaps.get((key, lo))
+        if cached is None:
             valid = make()
-            self.bitmaps[key] = None if valid is None or valid.all() else (
+            cached = (None,) if valid is None or valid.all() else (
                 bitmap(valid), len(valid) - int(np.count_nonzero(valid)))
-        return self.bitmaps[key]
+            self.bitmaps[(key, lo)] = cached
+        return None if cached[0] is None else cached
 
-    def _column(self, col: Column, side: pa.Table, m: _Map, cover, coverage) -> _Column:
+    def _column(self, col: Column, side: pa.Table, m: _Map, masked: bool, coverage) -> _Column:
         """The job writing one output column of a plain enricher."""
         values, ok = to_numpy(side.column(col.name))
-        inside_key = coverage if (col.fill is not None or cover is not None) else None
+        values = values[m.rows]
+        ok = None if ok is None else ok[m.rows]
+        if col.fill is not None and ok is not None:
+            values = np.where(ok, values, np.asarray(col.fill).astype(values.dtype))
+        inside = self._covered(coverage) if (col.fill is not None or masked) else None
         if col.fill is not None:
-            key = ("cover", inside_key)
-            valid = self._validity(key, lambda: self._covered(inside_key))
+            def valid(lo, hi):
+                return self._validity(("cover", coverage), lo, hi, lambda: _part(inside, lo, hi))
         elif ok is None:
-            key = ("has", id(m.has), inside_key)
-            valid = self._validity(key, lambda: _and(m.has, self._covered(inside_key) if inside_key else None))
-        else:
-            valid = False  # per column: the records' own missing values
-        return _Column(col, values, ok, m, valid, self._covered(inside_key) if inside_key else None)
+            def valid(lo, hi):
+                return self._validity(("has", id(m), masked), lo, hi,
+                                      lambda: _and(m.has(lo, hi), _part(inside, lo, hi)))
+        else:  # the records' own missing values: a validity per column
+            def valid(lo, hi):
+                v = _and(m.spread(ok, False, lo, hi), _part(inside, lo, hi))
+                return None if v.all() else (bitmap(v), len(v) - int(np.count_nonzero(v)))
+        empty = col.fill if col.fill is not None else 0
+        return _Column(col.type, values.astype(numpy_type(col.type), copy=False), m, empty, valid)
 
     def _vector(self, added, st, side, maps, suffixes, masked: bool):
         """Columns an enricher computes with numpy from its helper values (e.g. capital distance)."""
@@ -378,7 +409,7 @@ class GatherAssembler:
 
             for col, (out, ok) in added.enricher.vector_exprs(ctx, helper):
                 inside = cover if (col.fill is not None or masked) else None
-                jobs.append((self.b._name(col), col.name, _Pairs(col, out, ok, index, inside)))
+                jobs.append((self.b._name(col), col.name, _Pairs(col.type, out, ok, index, inside)))
             return jobs
 
         def row_helper(name: str, s: str = "") -> tuple[np.ndarray, np.ndarray]:
@@ -417,6 +448,7 @@ class GatherAssembler:
             con.unregister(view)
         masked = b.masks.get(i, False)
         cover = self._covered(st.coverage)
+        jobs = []
         for (_, col), arr in zip(exprs, out.columns, strict=True):
             values, ok = to_numpy(arr)
             if col.fill is not None:
@@ -425,82 +457,81 @@ class GatherAssembler:
                 ok = None
             if col.fill is not None or masked:
                 ok = _and(ok, cover)
-            yield b._name(col), col.name, from_numpy(values, ok, col.type)
+            jobs.append((b._name(col), col.name, _Ready(from_numpy(values, ok, col.type))))
+        return jobs
 
-    def _posts(self, con, table: pa.Table, posts, names) -> pa.Table:
+    def _posts(self, con, added, built: dict) -> list[tuple[str, _Job]]:
         """Columns computed over the built panel (peace spells), by DuckDB window functions."""
         p, b = self.p, self.b
         keys = [c for c in p.key_columns if c != "year"][: 1 if p.unit == "state_year" else 2]
-        for added in posts:
-            event = added.enricher.opts["event"]
-            if event not in names:
-                raise PanelError(f"peace_spells: no column {event!r} in the panel; add its enricher first")
-            exprs = added.enricher.post_exprs(p.context, _q(names[event]), keys)
-            view = f"{b.prefix}_post"
-            src = table.select([*keys, "year", names[event]]).append_column(
-                "__row", from_numpy(np.arange(table.num_rows, dtype=np.int64), None, "BIGINT"))
-            con.register(view, src)
-            try:
-                sql = ", ".join(f"{e}::{c.type} as {_q(b._name(c))}" for e, c in exprs)
-                out = con.sql(f"select __row, {sql} from {view}").to_arrow_table()
-            finally:
-                con.unregister(view)
-            order = np.empty(out.num_rows, dtype=np.int64)
-            order[to_numpy(out.column("__row"))[0]] = np.arange(out.num_rows)
-            out = out.drop_columns(["__row"]).take(from_numpy(order, None, "BIGINT"))
-            for name in out.column_names:
-                table = table.append_column(name, out.column(name))
-        return table
+        event = added.enricher.opts["event"]
+        if event not in self.names:
+            raise PanelError(f"peace_spells: no column {event!r} in the panel; add its enricher first")
+        exprs = added.enricher.post_exprs(p.context, _q(self.names[event]), keys)
+        view = f"{b.prefix}_post"
+        columns = [*keys, "year", self.names[event]]
+        src = pa.Table.from_arrays(
+            [built[c](0, self.n) for c in columns] + [from_numpy(np.arange(self.n, dtype=np.int64), None, "BIGINT")],
+            names=[*columns, "__row"],
+        )
+        con.register(view, src)
+        try:
+            sql = ", ".join(f"{e}::{c.type} as {_q(b._name(c))}" for e, c in exprs)
+            out = con.sql(f"select __row, {sql} from {view}").to_arrow_table()
+        finally:
+            con.unregister(view)
+        order = np.empty(out.num_rows, dtype=np.intp)
+        order[to_numpy(out.column("__row"))[0]] = np.arange(out.num_rows)
+        jobs = []
+        for (_, col), name in zip(exprs, out.column_names[1:], strict=True):
+            values, ok = to_numpy(out.column(name))
+            jobs.append((name, _Ready(from_numpy(values[order], None if ok is None else ok[order], col.type))))
+            self.names[col.name] = name
+        return jobs
 
 
-class _Ready:
+class _Job:
+    """One output column: ``job(lo, hi)`` returns its rows ``lo`` to ``hi``; ``type`` is its Arrow type."""
+
+    type: pa.DataType
+
+    def __call__(self, lo: int, hi: int) -> pa.Array:
+        raise NotImplementedError
+
+
+class _Ready(_Job):
     """A column already built."""
 
     def __init__(self, array: pa.Array) -> None:
-        self.array = array
+        self.array, self.type = array, array.type
 
-    def __call__(self) -> pa.Array:
-        return self.array
-
-
-class _Later:
-    """Columns built while planning (SQL expressions): ``columns`` yields (output, detente, array)."""
-
-    def __init__(self, columns) -> None:
-        self.columns = columns
+    def __call__(self, lo: int, hi: int) -> pa.Array:
+        return self.array if (lo, hi) == (0, len(self.array)) else self.array.slice(lo, hi - lo)
 
 
-class _Column:
-    """Write one column of a plain enricher: values where there is a record, else fill or missing."""
+class _Column(_Job):
+    """One column of a plain enricher: its values where there is a record, else fill or missing."""
 
-    def __init__(self, col: Column, values, ok, m: _Map, valid, inside) -> None:
-        self.col, self.values, self.ok, self.m, self.valid, self.inside = col, values, ok, m, valid, inside
+    def __init__(self, sql_type: str, values: np.ndarray, m: _Map, empty, valid) -> None:
+        self.sql_type, self.values, self.m, self.empty, self.valid = sql_type, values, m, empty, valid
+        self.type = TYPES[sql_type.upper()][1]
 
-    def __call__(self) -> pa.Array:
-        col, m = self.col, self.m
-        dtype = numpy_type(col.type)
-        values = self.values[m.rows]
-        fill = col.fill
-        ok = None if self.ok is None else self.ok[m.rows]
-        if fill is not None and ok is not None:
-            values = np.where(ok, values, np.asarray(fill).astype(values.dtype))
-        data = m.spread(values.astype(dtype, copy=False), fill if fill is not None else 0)
-        if self.valid is False:  # the records' own missing values: a validity per column
-            valid = _and(m.spread(ok, False), self.inside)
-            return from_numpy(data, valid, col.type)
-        return _with_validity(data, self.valid, col.type)
+    def __call__(self, lo: int, hi: int) -> pa.Array:
+        data = self.m.spread(self.values, self.empty, lo, hi)
+        return _with_validity(data, self.valid(lo, hi), self.sql_type)
 
 
-class _Pairs:
+class _Pairs(_Job):
     """A column computed once per pair of distinct state values, then read by each unit row."""
 
-    def __init__(self, col: Column, out: np.ndarray, ok: np.ndarray, pair: np.ndarray, inside) -> None:
-        self.col, self.out, self.ok, self.pair, self.inside = col, out, ok, pair, inside
+    def __init__(self, sql_type: str, out: np.ndarray, ok: np.ndarray, pair: np.ndarray, inside) -> None:
+        self.sql_type, self.out, self.ok, self.pair, self.inside = sql_type, out, ok, pair, inside
+        self.type = TYPES[sql_type.upper()][1]
 
-    def __call__(self) -> pa.Array:
-        data = np.take(self.out, self.pair)
-        valid = _and(np.take(self.ok, self.pair), self.inside)
-        return from_numpy(data, valid, self.col.type)
+    def __call__(self, lo: int, hi: int) -> pa.Array:
+        pair = self.pair[lo:hi]
+        valid = _and(np.take(self.ok, pair), _part(self.inside, lo, hi))
+        return from_numpy(np.take(self.out, pair), valid, self.sql_type)
 
 
 def _distinct_pairs(data: dict, maps: list[_Map]):
@@ -560,6 +591,10 @@ def _with_validity(data: np.ndarray, valid, typ: str) -> pa.Array:
         return dtype_arr
     buf, nulls = valid
     return pa.Array.from_buffers(dtype_arr.type, len(data), [buf, dtype_arr.buffers()[1]], null_count=nulls)
+
+
+def _part(values: np.ndarray | None, lo: int, hi: int) -> np.ndarray | None:
+    return None if values is None else values[lo:hi]
 
 
 def _and(a: np.ndarray | None, b: np.ndarray | None) -> np.ndarray | None:

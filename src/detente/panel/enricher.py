@@ -24,12 +24,32 @@ A new enricher is therefore one module::
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cache
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from detente.exceptions import PanelError
 
 if TYPE_CHECKING:
     from detente.panel.frame import BuildContext
+
+
+@cache
+def source_coverage(source_id: str) -> tuple[int | None, int | None]:
+    """A source's coverage window (start, end), read from its definition file alone.
+
+    Parsing every source definition takes longer than building a panel, and an enricher needs
+    only its own source's window; :func:`detente.sources.get_source` gives the same values.
+    """
+    import tomllib
+    from importlib import resources
+
+    definition = resources.files("detente.sources") / "definitions" / f"{source_id}.toml"
+    if not definition.is_file():
+        from detente.sources import get_source
+
+        return get_source(source_id).coverage  # raises the error listing the known sources
+    coverage = tomllib.loads(definition.read_text(encoding="utf-8")).get("coverage", {})
+    return coverage.get("start"), coverage.get("end")
 
 
 @dataclass(frozen=True)
@@ -148,9 +168,7 @@ class Enricher:
             return cls.coverage
         if not cls.sources:
             raise PanelError(f"enricher {cls.name!r} takes its coverage from the data it reads")
-        from detente.sources import get_source
-
-        start, end = get_source(cls.sources[0]).coverage
+        start, end = source_coverage(cls.sources[0])
         if start is None or end is None:
             raise PanelError(f"source {cls.sources[0]} declares no coverage window")
         return int(start), int(end)

@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import sys
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -295,11 +295,35 @@ class Panel:
 
         return pl.from_arrow(self.to_arrow(names=names, order=order))
 
-    def write(self, path: str | Path, *, names: str = "detente", order: bool = True) -> Path:
-        """Build the panel and write it as Parquet, CSV or Stata ``.dta`` (by extension)."""
-        from detente.panel.output import write_table
+    def batches(self, *, rows: int = 1 << 18, names: str = "detente") -> tuple[pa.Schema, Iterator[pa.RecordBatch]]:
+        """Build the panel as Arrow record batches of ``rows`` rows, each made when it is read.
 
-        return write_table(self.to_arrow(names=names, order=order), Path(path))
+        Only the batches being used are in memory, so a panel of any size can be streamed to a
+        file. The store is read, and every enricher checked, before this returns.
+
+        Returns
+        -------
+        schema : pyarrow.Schema
+            Column names and types, with the panel metadata.
+        batches : iterator of pyarrow.RecordBatch
+        """
+        builder = _Builder(self, names=names, order=True)
+        schema, batches = builder.run_batches(rows)
+        meta = dict(schema.metadata or {})
+        meta[METADATA_KEY.encode()] = json.dumps(self.metadata).encode()
+        schema = schema.with_metadata(meta)
+        return schema, (batch.replace_schema_metadata(meta) for batch in batches)
+
+    def write(self, path: str | Path, *, names: str = "detente", order: bool = True) -> Path:
+        """Build the panel and write it as Parquet, CSV or Stata ``.dta`` (by extension).
+
+        Parquet and CSV are written in row groups while the next rows are built.
+        """
+        from detente.panel.output import write_panel
+
+        path = Path(path)
+        write_panel(self, path, names=names)
+        return path
 
     def sql(self, *, names: str = "detente", order: bool = True) -> str:
         """The final ``SELECT`` (its temporary side tables exist only during a build)."""
@@ -592,6 +616,16 @@ class _Builder:
         try:
             return GatherAssembler(self).run(con)
         finally:
+            for v in self.views:
+                con.unregister(v)
+
+    def run_batches(self, rows: int) -> tuple[pa.Schema, Iterator[pa.RecordBatch]]:
+        from detente.panel.assemble import GatherAssembler
+
+        con = self.p._con
+        try:
+            return GatherAssembler(self).batches(con, rows)
+        finally:  # helper tables are read while planning, before the first batch
             for v in self.views:
                 con.unregister(v)
 
