@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from detente.exceptions import ValidationError
+from detente.sources import get_source
 from detente.store import connect
 from detente.store.importer import import_all
 
@@ -85,8 +86,19 @@ def unknown_code(raw: bytes) -> bytes:
     return _set_field(raw, 10, b"ccode", b"3")
 
 
+def unknown_code_in_long_file(raw: bytes) -> bytes:
+    return _set_field(raw, 30000, b"ccode2", b"3.0")
+
+
+def value_not_allowed(raw: bytes) -> bytes:
+    return _set_field(raw, 10, b"positional", b"2")
+
+
 # (source, file, damage, expected line, expected column)
 IMPORTED = ["cow_state_system", "gw_state_system", "cow_nmc"]
+
+#: a file longer than SHORT_TABLE rows, whose checks take the DISTINCT-aggregate path
+LONG = ("sipri_arms_transfers_dyad_year", "sipri_tiv_directed_dyad_year.csv")
 
 CASES = [
     ("cow_state_system", "cw_system_isard.csv", truncated_row, 12, None),
@@ -99,6 +111,9 @@ CASES = [
     ("cow_state_system", "cw_system_isard.csv", empty_file, None, None),
     ("cow_state_system", "cw_system_isard.csv", missing_column, 1, "cw_abb"),
     ("cow_nmc", "cow_nmc_v7_0.csv", unknown_code, 10, "ccode"),
+    ("strategic_rivalries", "tss_rivalries.csv", value_not_allowed, 10, "positional"),
+    (*LONG, duplicated_key, 11, "year,sender,receiver"),
+    (*LONG, unknown_code_in_long_file, 30000, "ccode2"),
 ]
 
 
@@ -154,6 +169,75 @@ def test_damaged_file_fails_cleanly(tmp_path, mirror, good_store, source, file, 
         assert err.column == column
     assert file in str(err)
     assert _snapshot(good_store) == before
+
+
+def test_long_file_is_checked_on_the_long_path() -> None:
+    from detente.sources.validate import SHORT_TABLE
+
+    assert get_source(LONG[0]).file(LONG[1]).rows > SHORT_TABLE
+
+
+def _catalog_matches_tables(store: Path) -> dict[str, int]:
+    """Every catalog row's table exists with the catalog's row count; return rows per source."""
+    con = connect(store, read_only=True)
+    try:
+        per_source: dict[str, int] = {}
+        for source, table, rows in con.execute("select source_id, table_name, rows from meta.catalog").fetchall():
+            schema, _, name = table.partition(".")
+            (n,) = con.execute(f'select count(*) from "{schema}"."{name}"').fetchone()
+            assert n == rows, table
+            per_source[source] = per_source.get(source, 0) + rows
+        return per_source
+    finally:
+        con.close()
+
+
+def test_parallel_import_failure_leaves_the_failed_source_and_the_catalog_intact(tmp_path, mirror, good_store) -> None:
+    store = tmp_path / "store.duckdb"
+    shutil.copy(good_store, store)
+    before = _snapshot(store)
+    root = _damaged_mirror(tmp_path, mirror, "cow_nmc", "cow_nmc_v7_0.csv", unknown_code)
+    others = ["strategic_rivalries", LONG[0], "cow_trade"]
+    for sid in others:
+        shutil.copytree(mirror / sid, root / sid)
+    con = connect(store)
+    try:
+        with pytest.raises(ValidationError) as info:
+            import_all(con, root, ["cow_nmc", *others], workers=2)
+    finally:
+        con.close()
+    assert info.value.file == "cow_nmc/cow_nmc_v7_0.csv" and info.value.row == 10
+    catalog, _, tables = _snapshot(store)
+    assert [r for r in catalog if r[0] == "cow_nmc"] == [r for r in before[0] if r[0] == "cow_nmc"]
+    assert [t for t in tables if t[0] == "cow_nmc"] == [t for t in before[2] if t[0] == "cow_nmc"]
+    # sources imported alongside are complete or absent, never partial
+    for source, rows in _catalog_matches_tables(store).items():
+        assert rows == sum(f.rows for f in get_source(source).files), source
+    con = connect(store, read_only=True)
+    try:
+        schemas = {s for (s,) in con.execute("select distinct schema_name from duckdb_tables()").fetchall()}
+        listed = {s for (s,) in con.execute("select distinct source_id from meta.catalog").fetchall()}
+    finally:
+        con.close()
+    assert schemas - {"meta"} <= listed
+
+
+def test_parallel_reimport_is_idempotent(tmp_path, mirror, good_store) -> None:
+    store = tmp_path / "store.duckdb"
+    shutil.copy(good_store, store)
+    ids = ["cow_nmc", "strategic_rivalries", LONG[0], "cow_trade"]
+    con = connect(store)
+    try:
+        first = import_all(con, mirror, ids, workers=3)
+        second = import_all(con, mirror, ids, workers=3)
+        columns = con.execute("select count(*) from meta.columns where source_id in (select unnest(?))", [ids]).fetchone()
+    finally:
+        con.close()
+    assert [(f.source_id, f.file, f.rows) for f in first] == [(f.source_id, f.file, f.rows) for f in second]
+    assert [f.source_id for f in first] == [s for s in ids for _ in get_source(s).files]
+    assert columns == (sum(len(f.columns) for s in ids for f in get_source(s).files),)
+    counts = _catalog_matches_tables(store)
+    assert all(counts[s] == sum(f.rows for f in get_source(s).files) for s in ids)
 
 
 def test_cli_import_of_damaged_file_exits_nonzero_and_names_the_place(tmp_path, mirror, good_store) -> None:
