@@ -52,3 +52,18 @@ def test_cite_gives_bibtex_and_text() -> None:
     assert "Correlates of War Project (2017)" in text.stdout
     unknown = run("data", "cite", "no_such_dataset")
     assert unknown.returncode == 1 and "no_such_dataset" in unknown.stderr
+
+
+def test_import_with_progress_prints_the_summary_and_stores_every_row(mirror: Path, tmp_path: Path) -> None:
+    ids = ["cow_state_system", "gw_state_system", "cow_nmc", "strategic_rivalries", "cow_trade"]
+    store = tmp_path / "store.duckdb"
+    proc = run("data", "import", *ids, "--mirror", str(mirror), "--store", str(store))
+    assert proc.returncode == 0, proc.stderr
+    files = sum(len(s.files) for s in all_sources().values() if s.id in ids)
+    assert f"imported {len(ids)} datasets, {files} files" in " ".join(proc.stdout.split())
+    for sid in ids:
+        assert sid in proc.stdout
+    got = run("data", "query", "select source_id, sum(rows) as n from meta.catalog group by all", "--store", str(store))
+    assert got.returncode == 0, got.stderr
+    rows = {r["source_id"]: int(r["n"]) for r in csv.DictReader(io.StringIO(got.stdout))}
+    assert rows == {sid: sum(f.rows for f in all_sources()[sid].files) for sid in ids}
