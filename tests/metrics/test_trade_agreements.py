@@ -125,3 +125,33 @@ def test_engagement_after_trade_coverage_warns(store_path: Path, registry) -> No
     assert "trade with contributors: change (%)" not in set(res.tidy()["quantity"])
     path = res.details["trade_path"]
     assert path.loc[path["year"] > 2014, "dyad_trade"].isna().all()
+
+
+def test_large_type_gets_a_ppml_estimate_and_a_stack_of_raw_flows(store_path: Path, registry_url: str) -> None:
+    # official visits: ~480 engaged dyads whose stacked trade panel the alternating-projection
+    # demeaning could not converge on (no estimate at all); the direct solve gives one
+    res = trade_agreements(Scope(type="official_visit"), store=store_path, registry=registry_url)
+    ppml = res.tidy().set_index("quantity").loc["trade: engagement effect (PPML, log points)"]
+    assert np.isfinite(ppml["estimate"]) and 0 < ppml["std_error"] < 1
+    assert ppml["n"] > 10_000
+    assert not any("could not be fitted" in w for w in res.warnings)
+    # the mean path at the first year is the mean of log(1 + raw flow) over the stacked dyads
+    ctl = res.details["matched_controls"]
+    con = duckdb.connect(str(store_path), read_only=True)
+    try:
+        raw = {(a, b, y): t for a, b, y, t in con.execute(
+            "select ccode1, ccode2, year, flow1 + flow2 from cow_trade.cow_trade_dyadic_v4_0_rounded").fetchall()}
+    finally:
+        con.close()
+
+    def flow(a: int, b: int, y: int) -> float:
+        t = raw.get((min(a, b), max(a, b), y))
+        return np.nan if t is None else t
+
+    treated = ctl[["contributor", "partner", "first_year"]].drop_duplicates()
+    engaged = [np.log1p(flow(r.contributor, r.partner, r.first_year)) for r in treated.itertuples()]
+    matched = [np.log1p(flow(r.contributor, r.control, r.first_year)) for r in ctl.itertuples()]
+    path = res.details["trade_path"].set_index(["rel_year", "group"])
+    assert path.loc[(0, "engaged"), "mean_log1p_trade"] == pytest.approx(np.nanmean(engaged))
+    assert path.loc[(0, "engaged"), "n"] == np.isfinite(engaged).sum()
+    assert path.loc[(0, "matched"), "mean_log1p_trade"] == pytest.approx(np.nanmean(matched))

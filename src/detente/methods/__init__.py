@@ -29,6 +29,7 @@ __all__ = [
     "cox_zph",
     "discrete_hazard",
     "event_study",
+    "feglm",
     "feols",
     "km",
     "logit",
@@ -64,6 +65,7 @@ _WHERE = {
     "negbin": "_negbin",
     "OLS": "_ols",
     "ols": "_ols",
+    "feglm": "_absorb",
     "feols": "_fixest",
     "event_study": "_fixest",
 }

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from detente.exceptions import ModelError
 from detente.metrics._dyad_treatment import (
     Treatment,
     comparison_pool,
@@ -48,8 +49,6 @@ WINDOW = 10
 SPAN = 5
 #: Comparison dyads per treated dyad.
 K_CONTROLS = 3
-#: Convergence tolerance of the fixed-effects demeaning.
-FIXEF_TOL = 1e-6
 #: Fewest treated dyads with trade data for a panel estimate.
 MIN_TREATED = 5
 SOURCES = ["cow_trade", "desta_trade_agreements", "gdp_population_fariss", "cow_state_system"]
@@ -110,29 +109,55 @@ def _trade(con: duckdb.DuckDBPyConnection, contributors: list[int] | None) -> pd
     return con.execute(sql).df()
 
 
-def _log_gdp(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    return con.execute(
-        "select ccode, year, ln(pwtrgdp) as lgdp from gdp_population_fariss.cw_gdppop "
-        "where pwtrgdp > 0"
-    ).df()
+class _Lookup:
+    """Values by (code, code, year) or (code, year), looked up in bulk by sorted integer keys."""
+
+    def __init__(self, keys: np.ndarray, values: np.ndarray) -> None:
+        order = np.argsort(keys, kind="stable")
+        self.keys, self.values = keys[order], values[order].astype(float)
+
+    def get(self, keys: np.ndarray) -> np.ndarray:
+        """Values for ``keys``; missing where the key is absent."""
+        if len(self.keys) == 0:
+            return np.full(len(keys), np.nan)
+        pos = np.searchsorted(self.keys, keys).clip(max=len(self.keys) - 1)
+        return np.where(self.keys[pos] == keys, self.values[pos], np.nan)
 
 
-def _pre_score(trade: pd.DataFrame, pairs: pd.DataFrame, a: str, b: str, lag: int = 0) -> pd.Series:
+def _dyad_key(a: np.ndarray, b: np.ndarray, year: np.ndarray) -> np.ndarray:
+    """An integer key of an undirected dyad-year (CoW codes are below 1000)."""
+    a, b = np.asarray(a, dtype=np.int64), np.asarray(b, dtype=np.int64)
+    return (np.minimum(a, b) * 1000 + np.maximum(a, b)) * 10_000 + np.asarray(year, dtype=np.int64)
+
+
+def _trade_lookup(con: duckdb.DuckDBPyConnection) -> _Lookup:
+    """CoW bilateral trade, flow1 + flow2 (missing when either side is), by undirected dyad-year."""
+    d = con.execute("select ccode1, ccode2, year, flow1 + flow2 as trade "
+                    "from cow_trade.cow_trade_dyadic_v4_0_rounded").fetchnumpy()
+    trade = np.asarray(d["trade"], dtype=float)  # masked (NULL) flows become missing
+    if np.ma.isMaskedArray(d["trade"]):
+        trade = d["trade"].filled(np.nan).astype(float)
+    return _Lookup(_dyad_key(d["ccode1"], d["ccode2"], d["year"]), trade)
+
+
+def _gdp_lookup(con: duckdb.DuckDBPyConnection) -> _Lookup:
+    """Log real GDP (Fariss et al.) by state-year."""
+    d = con.execute("select ccode, year, ln(pwtrgdp) as lgdp from gdp_population_fariss.cw_gdppop "
+                    "where pwtrgdp > 0 and ccode is not null").fetchnumpy()
+    return _Lookup(np.asarray(d["ccode"], dtype=np.int64) * 10_000 + np.asarray(d["year"], dtype=np.int64),
+                   np.asarray(d["lgdp"], dtype=float))
+
+
+def _pre_score(trade: _Lookup, pairs: pd.DataFrame, a: str, b: str, lag: int = 0) -> np.ndarray:
     """Mean log(1 + trade) of (a, b) over the SPAN years ending ``lag + 1`` years before
     ``first_year`` (missing if none)."""
-    rows = pairs[[a, b, "first_year"]].drop_duplicates().reset_index(drop=True)
-    rows["row"] = np.arange(len(rows))
-    expanded = rows.loc[rows.index.repeat(SPAN)].copy()
-    expanded["year"] = expanded["first_year"] - lag - np.tile(np.arange(1, SPAN + 1), len(rows))
-    # ``trade`` is directed with columns contributor, partner
-    merged = expanded.merge(trade.rename(columns={"contributor": a, "partner": b}), on=[a, b, "year"],
-                            how="left")
-    merged["lt"] = np.log1p(merged["trade"])
-    score = merged.groupby("row")["lt"].mean()
-    rows["score"] = rows["row"].map(score)
-    out = pairs[[a, b, "first_year"]].merge(rows[[a, b, "first_year", "score"]], on=[a, b, "first_year"],
-                                            how="left")
-    return out["score"]
+    back = lag + np.arange(1, SPAN + 1)
+    years = pairs["first_year"].to_numpy()[:, None] - back[None, :]
+    lt = np.log1p(trade.get(_dyad_key(np.repeat(pairs[a].to_numpy(), SPAN), np.repeat(pairs[b].to_numpy(), SPAN),
+                                      years.ravel()))).reshape(-1, SPAN)
+    seen = np.isfinite(lt).sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(seen > 0, np.nansum(lt, axis=1) / seen, np.nan)
 
 
 # ---------------------------------------------------------------- type of engagement
@@ -151,27 +176,25 @@ def _panel(scope: Scope, treatment: Treatment, con: duckdb.DuckDBPyConnection) -
             f"coverage ({t_start + 1}-{t_end}, a pre-period year needed); they are left out of the "
             "trade estimates."
         )
-    contributors = sorted(first["contributor"].unique().tolist())
-    trade = _trade(con, contributors) if contributors else pd.DataFrame(columns=["a", "b", "year", "trade"])
-    trade = trade.rename(columns={"a": "contributor", "b": "partner"})
     details: dict[str, pd.DataFrame] = {}
     diagnostics: dict[str, Any] = {"treated_dyads": n_all, "treated_dyads_in_trade_coverage": len(first)}
     rows: list[dict[str, Any]] = []
 
     controls = pd.DataFrame(columns=["contributor", "partner", "first_year", "control", "distance"])
+    trade = _trade_lookup(con)
     if len(first):
         # matching on the level just before and the level 5 years earlier aligns pre-trends too
         pool = comparison_pool(first, state_years(con))
         for name, lag in (("score", 0), ("score_early", SPAN)):
-            first[name] = _pre_score(trade, first, "contributor", "partner", lag).to_numpy()
-            pool[name] = _pre_score(trade, pool, "contributor", "control", lag).to_numpy()
+            first[name] = _pre_score(trade, first, "contributor", "partner", lag)
+            pool[name] = _pre_score(trade, pool, "contributor", "control", lag)
         controls = match_controls(first, pool, treatment.ever, score=["score", "score_early"],
                                   k=K_CONTROLS, window=WINDOW)
         diagnostics["matched_controls"] = len(controls)
         diagnostics["treated_with_controls"] = int(controls.groupby(["contributor", "partner"]).ngroups)
         details["matched_controls"] = controls
 
-    stacked = _stack(first, controls, trade, _log_gdp(con), t_start, t_end)
+    stacked = _stack(first, controls, trade, _gdp_lookup(con), t_start, t_end)
     n_treated = int(stacked.loc[stacked["treated"] == 1, "dyad"].nunique()) if len(stacked) else 0
     fit_ok = n_treated >= MIN_TREATED and stacked["trade"].notna().sum() > 0
     if not fit_ok:
@@ -243,59 +266,68 @@ def _panel(scope: Scope, treatment: Treatment, con: duckdb.DuckDBPyConnection) -
     )
 
 
-def _stack(first: pd.DataFrame, controls: pd.DataFrame, trade: pd.DataFrame, gdp: pd.DataFrame,
+STACK_COLUMNS = ["stack", "dyad", "contributor", "partner", "partner_state", "first_year", "year", "rel", "treated",
+                 "post", "trade", "lgdp_c", "lgdp_p", "stack_dyad", "stack_year"]
+
+
+def _stack(first: pd.DataFrame, controls: pd.DataFrame, trade: _Lookup, gdp: _Lookup,
            t_start: int, t_end: int) -> pd.DataFrame:
-    """Stack each treated dyad with its matched dyads over the window around its first year."""
+    """Stack each treated dyad with its matched dyads over the window around its first year.
+
+    One row per stack, dyad and year in the window and in the trade data's coverage; ``dyad``,
+    ``stack_dyad`` and ``stack_year`` are integer codes (the fixed effects and the cluster).
+    """
     if first.empty or controls.empty:
-        return pd.DataFrame(columns=["stack", "dyad", "contributor", "partner", "year", "rel", "treated",
-                                     "post", "trade", "lgdp_c", "lgdp_p"])
-    tr = first[["contributor", "partner", "first_year"]].copy()
-    tr = tr[tr.set_index(["contributor", "partner"]).index.isin(
-        controls.set_index(["contributor", "partner"]).index)]
+        return pd.DataFrame(columns=STACK_COLUMNS)
+    keys = ["contributor", "partner", "first_year"]
+    tr = first[keys].merge(controls[keys].drop_duplicates(), on=keys)
     tr["stack"] = np.arange(len(tr))
-    ctl = controls.merge(tr, on=["contributor", "partner", "first_year"])
+    ctl = controls.merge(tr, on=keys)
     units = pd.concat([
         tr.assign(unit=tr["partner"], treated=1),
         ctl[list(tr.columns)].assign(unit=ctl["control"].to_numpy(), treated=0),
     ], ignore_index=True)
-    units = units.loc[units.index.repeat(2 * WINDOW + 1)].copy()
-    units["rel"] = np.tile(np.arange(-WINDOW, WINDOW + 1), len(units) // (2 * WINDOW + 1))
-    units["year"] = units["first_year"] + units["rel"]
-    units = units[(units["year"] >= t_start) & (units["year"] <= t_end)]
-    panel = units.merge(trade.rename(columns={"partner": "unit"}), on=["contributor", "unit", "year"], how="left")
-    panel = panel.merge(gdp.rename(columns={"ccode": "contributor", "lgdp": "lgdp_c"}),
-                        on=["contributor", "year"], how="left")
-    panel = panel.merge(gdp.rename(columns={"ccode": "unit", "lgdp": "lgdp_p"}), on=["unit", "year"], how="left")
-    panel["dyad"] = panel["contributor"].astype(str) + "-" + panel["unit"].astype(str)
-    panel["post"] = ((panel["treated"] == 1) & (panel["rel"] >= 0)).astype(int)
-    panel["stack_dyad"] = panel["stack"].astype(str) + ":" + panel["dyad"]
-    panel["stack_year"] = panel["stack"].astype(str) + ":" + panel["year"].astype(str)
-    return panel.rename(columns={"unit": "partner_state"}).reset_index(drop=True)
+    n_rel = 2 * WINDOW + 1
+    rel = np.tile(np.arange(-WINDOW, WINDOW + 1), len(units))
+    rep = {c: np.repeat(units[c].to_numpy(), n_rel) for c in ("stack", "contributor", "partner", "first_year",
+                                                                "unit", "treated")}
+    year = rep["first_year"] + rel
+    inside = (year >= t_start) & (year <= t_end)
+    rep = {c: v[inside] for c, v in rep.items()}
+    rel, year = rel[inside], year[inside]
+    c, u = rep["contributor"], rep["unit"]
+    panel = pd.DataFrame({
+        "stack": rep["stack"],
+        # the contributor-partner pair, for clustering; the same pair in two stacks is one cluster
+        "dyad": pd.factorize(c * 1000 + u)[0],
+        "contributor": c,
+        "partner": rep["partner"],
+        "partner_state": u,
+        "first_year": rep["first_year"],
+        "year": year,
+        "rel": rel,
+        "treated": rep["treated"],
+        "post": ((rep["treated"] == 1) & (rel >= 0)).astype(int),
+        "trade": trade.get(_dyad_key(c, u, year)),
+        "lgdp_c": gdp.get(c * 10_000 + year),
+        "lgdp_p": gdp.get(u * 10_000 + year),
+    })
+    panel["stack_dyad"] = pd.factorize(panel["stack"].to_numpy() * 1_000_000 + c * 1000 + u)[0]
+    panel["stack_year"] = panel["stack"].to_numpy() * (n_rel + 1) + (rel + WINDOW)
+    return panel
 
 
-def _usable(panel: pd.DataFrame, cols: list[str]) -> pd.DataFrame:
-    """Rows with every column present (pyfixest asserts on some inputs: validate first)."""
-    d = panel.dropna(subset=cols).copy()
-    d = d[np.isfinite(d[cols].to_numpy(dtype=float)).all(axis=1)]
-    return d
-
-
-def _fitted(method: str, fml: str, data: pd.DataFrame, label: str, warnings: list[str]) -> Any:
-    """Fit with pyfixest, turning its warnings (separation, singletons, collinearity) into result
-    warnings so that nothing is dropped silently."""
+def _fit(fml: str, data: pd.DataFrame, family: str, label: str, warnings: list[str]) -> Any:
+    """Fit with the dyad clusters; the fit's own cautions (singletons, separation, collinearity)
+    become result warnings so that nothing is dropped silently."""
     import warnings as pywarnings
 
-    import pyfixest as pf
+    from detente.methods import feglm
 
-    with pywarnings.catch_warnings(record=True) as caught:
-        pywarnings.simplefilter("always")
-        # a looser demeaning tolerance than pyfixest's default (1e-8) keeps the many stack effects
-        # fast; coefficients move far below their standard errors
-        fit = getattr(pf, method)(fml, data=data, vcov={"CRV1": "dyad"}, fixef_tol=FIXEF_TOL)
-    for w in caught:
-        text = " ".join(str(w.message).split())
-        if text:
-            warnings.append(f"{label}: {text}")
+    with pywarnings.catch_warnings():
+        pywarnings.simplefilter("ignore")
+        fit = feglm(fml, data, family=family, cluster="dyad")
+    warnings.extend(f"{label}: {w}" for w in fit.warnings_)
     return fit
 
 
@@ -303,41 +335,41 @@ def _fit_ppml(panel: pd.DataFrame, warnings: list[str], diagnostics: dict[str, A
     rows: list[dict[str, Any]] = []
     # the contributor is the same in every dyad of a stack, so its GDP is absorbed by the
     # stack-year effects: only the partner's GDP is a control
-    data = _usable(panel, ["trade", "post", "lgdp_p"])
-    n_gdp_missing = int(panel["trade"].notna().sum() - len(data))
+    has_trade = panel["trade"].notna()
+    n_gdp_missing = int((has_trade & panel["lgdp_p"].isna()).sum())
     if n_gdp_missing:
         diagnostics["rows_without_gdp"] = n_gdp_missing
     design = "stacked PPML DiD, stack-dyad and stack-year FE, log GDP controls"
     se_type = "cluster-robust by dyad (CRV1)"
     try:
-        fit = _fitted("fepois", "trade ~ post + lgdp_p | stack_dyad + stack_year", data, "PPML", warnings)
-    except Exception as exc:  # pyfixest raises several types on degenerate designs
+        fit = _fit("trade ~ post + lgdp_p | stack_dyad + stack_year", panel, "poisson", "PPML", warnings)
+    except ModelError as exc:
         warnings.append(f"the PPML model could not be fitted ({exc}); no trade estimate is reported.")
         return rows
-    if not getattr(fit, "_convergence", True):
-        warnings.append("the PPML model did not converge: treat the trade estimate with caution.")
-    b, se = float(fit.coef()["post"]), float(fit.se()["post"])
-    p = float(fit.pvalue()["post"])
-    ci = fit.confint().loc["post"].to_numpy(dtype=float)
-    n = int(fit._N)
-    diagnostics["ppml_dropped_rows"] = int(len(data) - n)  # separated dyads (all-zero trade) drop out
-    diagnostics["ppml_clusters"] = int(data["dyad"].nunique())
-    rows.append({"quantity": "trade: engagement effect (PPML, log points)", "estimate": b, "std_error": se,
-                 "conf_low": ci[0], "conf_high": ci[1], "p_value": p, "n": n, "design": design,
-                 "se_type": se_type})
+    t = fit.tidy().set_index("term")
+    if "post" not in t.index:
+        warnings.append("the engagement indicator is collinear with the fixed effects: no trade estimate.")
+        return rows
+    r = t.loc["post"]
+    b, lo, hi = float(r["estimate"]), float(r["conf_low"]), float(r["conf_high"])
+    n = fit.n_
+    diagnostics["ppml_dropped_rows"] = int(fit.extra_["rows_singleton"] + fit.extra_["rows_separated"])
+    diagnostics["ppml_clusters"] = fit.clusters_
+    rows.append({"quantity": "trade: engagement effect (PPML, log points)", "estimate": b,
+                 "std_error": float(r["std_error"]), "conf_low": lo, "conf_high": hi,
+                 "p_value": float(r["p_value"]), "n": n, "design": design, "se_type": se_type})
     rows.append({"quantity": "trade: implied change (%)", "estimate": 100 * math.expm1(b),
-                 "conf_low": 100 * math.expm1(ci[0]), "conf_high": 100 * math.expm1(ci[1]), "p_value": p,
-                 "n": n, "design": design, "se_type": se_type})
-    ols_data = _usable(panel.assign(ltrade=np.log1p(panel["trade"])), ["ltrade", "post", "lgdp_p"])
+                 "conf_low": 100 * math.expm1(lo), "conf_high": 100 * math.expm1(hi),
+                 "p_value": float(r["p_value"]), "n": n, "design": design, "se_type": se_type})
     try:
-        ols = _fitted("feols", "ltrade ~ post + lgdp_p | stack_dyad + stack_year", ols_data, "OLS check",
-                      warnings)
-        oci = ols.confint().loc["post"].to_numpy(dtype=float)
-        rows.append({"quantity": "trade: DiD in log(1 + trade) (OLS)", "estimate": float(ols.coef()["post"]),
-                     "std_error": float(ols.se()["post"]), "conf_low": oci[0], "conf_high": oci[1],
-                     "p_value": float(ols.pvalue()["post"]), "n": int(ols._N),
+        ols = _fit("ltrade ~ post + lgdp_p | stack_dyad + stack_year",
+                   panel.assign(ltrade=np.log1p(panel["trade"])), "gaussian", "OLS check", warnings)
+        o = ols.tidy().set_index("term").loc["post"]
+        rows.append({"quantity": "trade: DiD in log(1 + trade) (OLS)", "estimate": float(o["estimate"]),
+                     "std_error": float(o["std_error"]), "conf_low": float(o["conf_low"]),
+                     "conf_high": float(o["conf_high"]), "p_value": float(o["p_value"]), "n": ols.n_,
                      "design": "stacked OLS DiD, same fixed effects and controls", "se_type": se_type})
-    except Exception as exc:
+    except (ModelError, KeyError) as exc:
         warnings.append(f"the OLS check on log trade could not be fitted ({exc}).")
     return rows
 
@@ -345,38 +377,38 @@ def _fit_ppml(panel: pd.DataFrame, warnings: list[str], diagnostics: dict[str, A
 def _fit_event_study(panel: pd.DataFrame, warnings: list[str]) -> tuple[pd.DataFrame, dict[str, Any]]:
     from scipy import stats
 
-    data = _usable(panel, ["trade", "lgdp_p"])
+    data = panel[["trade", "lgdp_p", "stack_dyad", "stack_year", "dyad"]].copy()
+    treated_rel = np.where(panel["treated"].to_numpy() == 1, panel["rel"].to_numpy(), np.iinfo(np.int64).min)
+    usable = (panel["trade"].notna() & panel["lgdp_p"].notna()).to_numpy()
     names = []
     for k in range(-WINDOW, WINDOW + 1):
         if k == -1:  # the reference year
             continue
         name = f"ev_m{-k}" if k < 0 else f"ev_p{k}"
-        data[name] = ((data["treated"] == 1) & (data["rel"] == k)).astype(int)
-        if data[name].sum() > 0:
+        data[name] = (treated_rel == k).astype(int)
+        if (data[name].to_numpy()[usable]).any():
             names.append((k, name))
     if not names:
         return pd.DataFrame(), {}
     fml = "trade ~ " + " + ".join(n for _, n in names) + " + lgdp_p | stack_dyad + stack_year"
     try:
-        fit = _fitted("fepois", fml, data, "event study", warnings)
-    except Exception as exc:
+        fit = _fit(fml, data, "poisson", "event study", warnings)
+    except ModelError as exc:
         warnings.append(f"the event-study model could not be fitted ({exc}).")
         return pd.DataFrame(), {}
-    coef, se = fit.coef(), fit.se()
-    ci = fit.confint()
+    t = fit.tidy().set_index("term")
     out = pd.DataFrame([
-        {"rel_year": k, "estimate": float(coef[n]), "std_error": float(se[n]),
-         "conf_low": float(ci.loc[n].iloc[0]), "conf_high": float(ci.loc[n].iloc[1])}
-        for k, n in names if n in coef.index
+        {"rel_year": k, "estimate": float(t.at[n, "estimate"]), "std_error": float(t.at[n, "std_error"]),
+         "conf_low": float(t.at[n, "conf_low"]), "conf_high": float(t.at[n, "conf_high"])}
+        for k, n in names if n in t.index
     ])
     out = pd.concat([out, pd.DataFrame([{"rel_year": -1, "estimate": 0.0, "std_error": 0.0,
                                          "conf_low": 0.0, "conf_high": 0.0}])]).sort_values("rel_year")
-    leads = [n for k, n in names if k <= -2 and n in coef.index]
+    leads = [n for k, n in names if k <= -2 and n in t.index]
     pretrend: dict[str, Any] = {}
     if leads:
-        idx = [list(coef.index).index(n) for n in leads]
-        b = coef.iloc[idx].to_numpy()
-        v = np.asarray(fit._vcov)[np.ix_(idx, idx)]
+        b = fit.params_[leads].to_numpy()
+        v = fit.vcov_.loc[leads, leads].to_numpy()
         try:
             chi2 = float(b @ np.linalg.solve(v, b))
             pretrend = {"chi2": chi2, "df": len(leads), "p_value": float(stats.chi2.sf(chi2, len(leads)))}
