@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import tomllib
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, cached_property
 from importlib import resources
 from typing import Any
 
@@ -55,7 +55,7 @@ class ColumnSpec:
     format: str | None = None
     description: str = ""
 
-    @property
+    @cached_property
     def canonical(self) -> str:
         """The column's name in the store."""
         return snake_case(self.name)
@@ -82,7 +82,7 @@ class FileSpec:
     extra_codes: tuple[int | str, ...] = ()
     notes: tuple[str, ...] = ()
 
-    @property
+    @cached_property
     def table(self) -> str:
         """The table name in the source's schema."""
         return table_name(self.name)
