@@ -36,7 +36,7 @@ MONTHS = 12
 class Model:
     """Frequencies estimated once from the mirror."""
 
-    def __init__(self, mirror: Path) -> None:
+    def __init__(self, mirror: Path, skew: float = 1.1, missing: float | None = None) -> None:
         import duckdb
 
         from detente.states import code_table
@@ -63,6 +63,8 @@ class Model:
             f" avg((Actor1Code IS NULL)::INT), avg((Actor2Code IS NULL)::INT) FROM {sample}"
         ).fetchone()
         self.miss1, self.miss2, self.noactor1, self.noactor2 = rates
+        if missing is not None:
+            self.miss1 = self.miss2 = missing
         types = con.execute(
             f"SELECT t, count(*) FROM (SELECT Actor1Type1Code t FROM {sample} UNION ALL "
             f"SELECT Actor2Type1Code FROM {sample}) GROUP BY 1 ORDER BY 2 DESC, 1"
@@ -80,7 +82,7 @@ class Model:
         states = sorted(set(code_table("cameo", "cow")["key"]))
         order = [c for c in ranked if c in states] + [c for c in states if c not in ranked]
         self.countries = np.array(order)
-        zipf = 1.0 / np.arange(1, len(order) + 1) ** 1.1
+        zipf = 1.0 / np.arange(1, len(order) + 1) ** skew
         self.country_p = zipf / zipf.sum()
         con.close()
 
@@ -182,6 +184,8 @@ def generate(
     file_rows: int = 5_000_000,
     mirror: str | Path | None = None,
     months: int = MONTHS,
+    skew: float = 1.1,
+    missing: float | None = None,
 ) -> list[Path]:
     """Write ``events`` synthetic GDELT 2.0 events under ``output`` and return the files.
 
@@ -195,10 +199,16 @@ def generate(
     months : int
         Months covered, from January 2017 (12 by default: 50 M events is about eight months
         of real GDELT 2.0).
+    skew : float
+        Zipf exponent of the actor countries' frequencies (1.1, near the real sample's, by
+        default; 0 spreads events evenly over countries, for tests that need many dyads).
+    missing : float, optional
+        Share of events without a source (and, independently, a target) country; by default
+        the real sample's rates (about 58 % and 71 %).
     """
     out = Path(output)
     out.mkdir(parents=True, exist_ok=True)
-    model = Model(Path(config.mirror_dir(mirror)))
+    model = Model(Path(config.mirror_dir(mirror)), skew, missing)
     rng = np.random.default_rng(seed)
     files: list[Path] = []
     writer = None

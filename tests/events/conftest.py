@@ -4,11 +4,13 @@ imported from them, and one local Spark session for the whole test session."""
 from __future__ import annotations
 
 import csv
+import importlib.util
 import zipfile
 from pathlib import Path
 
 import pytest
 
+ROOT = Path(__file__).resolve().parents[2]
 GDELT1 = Path("gdelt_v1_event_sample") / "gdelt1_events_georgia_2011-08.csv"
 GDELT2 = Path("gdelt_v2_event_sample") / "gdelt2_events_sample_20170701234500.csv"
 MENTIONS = Path("gdelt_v2_event_sample") / "gdelt2_mentions_sample.csv"
@@ -75,3 +77,28 @@ def spark():
     session.sparkContext.setLogLevel("ERROR")
     yield session
     session.stop()
+
+
+def generator():
+    """The benchmark's synthetic GDELT 2.0 generator (``benchmarks/generate_gdelt.py``)."""
+    spec = importlib.util.spec_from_file_location("generate_gdelt", ROOT / "benchmarks" / "generate_gdelt.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="session")
+def synthetic_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One million synthetic GDELT 2.0 events over 20 years, imported.
+
+    Countries are drawn evenly and every event has both actors, so nearly every event is a
+    dyad-day of its own: a dyad-day aggregate has about a million groups.
+    """
+    from detente.events import import_events
+
+    raw = tmp_path_factory.mktemp("synthetic-raw")
+    generator().generate(raw, 1_000_000, fmt="parquet", seed=7, months=240, skew=0.0, missing=0.0)
+    store = tmp_path_factory.mktemp("synthetic-store")
+    report = import_events(raw, store)
+    assert report.events == 1_000_000 and report.bad == 0
+    return store

@@ -13,8 +13,10 @@ app = typer.Typer(help="Event data (GDELT, ICEWS): import and aggregate.", no_ar
 
 
 class Unit(StrEnum):
+    dyad_day = "dyad-day"
     dyad_month = "dyad-month"
     dyad_year = "dyad-year"
+    state_day = "state-day"
     state_month = "state-month"
     state_year = "state-year"
 
@@ -53,6 +55,9 @@ def import_(
         Goldstein, typer.Option(help="Goldstein weights: as in each file, or from one CAMEO table.")
     ] = Goldstein.file,
     mirror: Annotated[Path | None, typer.Option(help="The data mirror (CAMEO tables).")] = None,
+    reimport: Annotated[
+        bool, typer.Option("--reimport", help="Read files the store already holds again, replacing their rows.")
+    ] = False,
     show: Annotated[int, typer.Option(help="How many bad rows to print.")] = 20,
 ) -> None:
     """Read event files (GDELT 1.0/2.0 events and mentions, ICEWS) into a Parquet event store."""
@@ -72,14 +77,17 @@ def import_(
             bar.update(task, completed=done, total=total, description=Path(name).name)
 
         report = import_events(
-            files, output, strict=strict, goldstein=goldstein.value, mirror=mirror, progress=progress
-        )
+            files, output, strict=strict, goldstein=goldstein.value, mirror=mirror, reimport=reimport,
+            progress=progress,
+        )  # fmt: skip
     layouts = ", ".join(f"{k} ({v} file{'s' * (v > 1)})" for k, v in sorted(report.layouts.items()))
     console.print(
         f"{report.events:,} events and {report.mentions:,} mentions written to {output} "
         f"[dim](import {report.import_id}; layouts: {layouts})[/]",
         highlight=False,
     )
+    for line in [*report.skipped, *report.replaced]:
+        console.print(f"  {line}", highlight=False, markup=False)
     if report.bad:
         console.print(f"[yellow]{report.bad:,} bad rows skipped[/] (all listed in imports/{report.import_id}.json):")
         for row in report.bad_rows[:show]:
@@ -109,9 +117,12 @@ def aggregate(
     end: Annotated[datetime | None, typer.Option(formats=["%Y-%m-%d"], help="Last day kept.")] = None,
     countries: Annotated[str | None, typer.Option(help="Comma list of keys kept (either side).")] = None,
     memory_limit: Annotated[str | None, typer.Option(help="DuckDB memory cap, e.g. 2GB (spills beyond).")] = None,
-    temp_directory: Annotated[Path | None, typer.Option(help="Where DuckDB spills.")] = None,
+    temp_directory: Annotated[
+        Path | None, typer.Option("--temp-directory", "--temp-dir", help="Where DuckDB spills.")
+    ] = None,
+    threads: Annotated[int | None, typer.Option(help="DuckDB threads (default: all cores).")] = None,
 ) -> None:
-    """Aggregate an event store to dyad-months, dyad-years or state-months."""
+    """Aggregate an event store to dyad-days, -months or -years, or state-days, -months or -years."""
     from rich.console import Console
 
     from detente.events.aggregation import aggregate as run
@@ -141,6 +152,27 @@ def aggregate(
             master=master,
             memory_limit=memory_limit,
             temp_directory=temp_directory,
+            threads=threads,
             output=output,
+            stream=engine is Engine.duckdb,
         )
-    console.print(f"{len(frame):,} rows ({by.value}) written to {output}", highlight=False)
+    rows = frame if isinstance(frame, int) else len(frame)
+    console.print(f"{rows:,} rows ({by.value}) written to {output}", highlight=False)
+
+
+@app.command()
+def coverage(
+    store: Annotated[Path, typer.Argument(help="The event store directory.")],
+    datasets: Annotated[str | None, typer.Option(help="Comma list of gdelt1, gdelt2, icews (default all).")] = None,
+) -> None:
+    """Print the days each dataset in the store covers (from the store's manifest)."""
+    from rich.console import Console
+
+    from detente.events.manifest import coverage as spans
+
+    console = Console()
+    rows = spans(store, _split(datasets))
+    if not rows:
+        console.print(f"{store} records no imported event files", highlight=False)
+    for dataset, start, end in rows:
+        console.print(f"{dataset}\t{start}\t{end}", highlight=False)

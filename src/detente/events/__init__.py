@@ -18,6 +18,7 @@ __all__ = [
     "ImportReport",
     "aggregate",
     "cameo_table",
+    "coverage",
     "import_events",
     "read_events",
 ]
@@ -26,6 +27,7 @@ if TYPE_CHECKING:
     from detente.events.aggregation import aggregate
     from detente.events.cameo import cameo_table
     from detente.events.layouts import LAYOUTS
+    from detente.events.manifest import coverage
     from detente.events.reader import BadRow
     from detente.events.store import ImportReport, import_events, read_events
 
@@ -33,6 +35,7 @@ _WHERE = {
     "aggregate": "detente.events.aggregation",
     "cameo_table": "detente.events.cameo",
     "LAYOUTS": "detente.events.layouts",
+    "coverage": "detente.events.manifest",
     "BadRow": "detente.events.reader",
     "ImportReport": "detente.events.store",
     "import_events": "detente.events.store",

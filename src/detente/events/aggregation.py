@@ -19,7 +19,7 @@ from detente.events.cameo import QUAD_NAMES
 from detente.events.store import EVENTS_DIR
 from detente.exceptions import EventsError
 
-UNITS = ("dyad-month", "dyad-year", "state-month", "state-year")
+UNITS = ("dyad-day", "dyad-month", "dyad-year", "state-day", "state-month", "state-year")
 MEASURES = ("count", "quad", "goldstein", "coop_share")
 KEYS = ("state", "cameo")
 SYSTEMS = ("cow", "gw")
@@ -77,6 +77,10 @@ class Query:
     @property
     def monthly(self) -> bool:
         return self.by.endswith("month")
+
+    @property
+    def daily(self) -> bool:
+        return self.by.endswith("day")
 
     def key_column(self, side: str) -> str:
         """The stored column holding one side's key."""
@@ -138,7 +142,7 @@ def duckdb_sql(q: Query, source: str) -> str:
     """The DuckDB query for ``q`` reading the canonical events from ``source`` (a table expression)."""
     keys = [f"{q.key_column(side)} AS {name}" for side, name in zip(
         ("source", "target") if q.dyadic else (q.role,), q.key_names, strict=True)]
-    period_cols = "year, month" if q.monthly else "year"
+    period_cols = "date" if q.daily else "year, month" if q.monthly else "year"
     w = "mentions" if q.weight else None
     count = "sum(mentions)" if w else "count(*)"
     quads = [
@@ -153,8 +157,13 @@ def duckdb_sql(q: Query, source: str) -> str:
         WHERE {where_sql(q)}
         GROUP BY ALL
     """
-    period = "printf('%04d-%02d', year, month)" if q.monthly else "printf('%04d', year)"
-    outs = [*q.key_names, f"{period} AS period"]
+    period = (
+        "strftime(date, '%Y-%m-%d')" if q.daily
+        else "printf('%04d-%02d', year, month)" if q.monthly
+        else "printf('%04d', year)"
+    )  # fmt: skip
+    key_type = "::BIGINT" if q.keys == "state" else ""
+    outs = [*(f"{k}{key_type} AS {k}" for k in q.key_names), f"{period} AS period"]
     if "count" in q.measures:
         outs.append("n::BIGINT AS events")
     if "quad" in q.measures:
@@ -163,7 +172,9 @@ def duckdb_sql(q: Query, source: str) -> str:
         outs.extend(["gsum / n AS goldstein_mean", "gsum AS goldstein_sum"])
     if "coop_share" in q.measures:
         outs.append("(coalesce(q1, 0) + coalesce(q2, 0)) / n AS coop_share")
-    order = ", ".join([*q.key_names, "period"])
+    # Sorted on the grouped columns, not on the period label: the same order, and a sort of
+    # small integers spills less than one of strings when the result is larger than memory.
+    order = ", ".join([*q.key_names, period_cols])
     return f"SELECT {', '.join(outs)} FROM ({inner}) ORDER BY {order}"
 
 
@@ -175,15 +186,10 @@ def events_glob(store: str | Path) -> str:
     return str(root / "year=*" / "month=*" / "*.parquet")
 
 
-def _duckdb(
-    store: str | Path,
-    q: Query,
-    *,
-    memory_limit: str | None,
-    temp_directory: str | Path | None,
-    threads: int | None,
-    config: dict | None,
-) -> pd.DataFrame:
+def _connect(
+    memory_limit: str | None, temp_directory: str | Path | None, threads: int | None, config: dict | None
+):
+    """A DuckDB connection with the engine's settings (bounded memory, spilling to ``temp_directory``)."""
     import duckdb
 
     settings: dict[str, object] = {"preserve_insertion_order": False, "enable_progress_bar": False}
@@ -195,13 +201,42 @@ def _duckdb(
         settings["threads"] = int(threads)
     settings.update(config or {})
     con = duckdb.connect()
+    for key, value in settings.items():
+        literal = value if isinstance(value, bool | int) else "'" + str(value).replace("'", "''") + "'"
+        con.execute(f"SET {key} = {literal}")
+    return con
+
+
+def _source(store: str | Path) -> str:
+    from detente.events.manifest import settle
+
+    settle(Path(store))
+    path = events_glob(store).replace("'", "''")
+    return f"read_parquet('{path}', hive_partitioning = true)"
+
+
+def _duckdb(
+    store: str | Path,
+    q: Query,
+    *,
+    memory_limit: str | None,
+    temp_directory: str | Path | None,
+    threads: int | None,
+    config: dict | None,
+    output: Path | None = None,
+) -> pd.DataFrame | int:
+    """Run ``q``; return the result, or with ``output`` stream it to that file and return its rows."""
+    import duckdb
+
+    source = _source(store)
+    con = _connect(memory_limit, temp_directory, threads, config)
     try:
-        for key, value in settings.items():
-            literal = value if isinstance(value, bool | int) else "'" + str(value).replace("'", "''") + "'"
-            con.execute(f"SET {key} = {literal}")
-        path = events_glob(store).replace("'", "''")
-        source = f"read_parquet('{path}', hive_partitioning = true)"
-        return con.sql(duckdb_sql(q, source)).df()
+        sql = duckdb_sql(q, source)
+        if output is None:
+            return con.sql(sql).df()
+        fmt = "(FORMAT csv, HEADER true)" if output.suffix.lower() == ".csv" else "(FORMAT parquet, COMPRESSION snappy)"
+        target = str(output).replace("'", "''")
+        return int(con.execute(f"COPY ({sql}) TO '{target}' {fmt}").fetchall()[0][0])
     except duckdb.OutOfMemoryException as exc:
         raise EventsError(f"DuckDB ran out of memory under its limit ({memory_limit}): {exc}") from exc
     finally:
@@ -255,14 +290,15 @@ def aggregate(
     threads: int | None = None,
     duckdb_config: dict | None = None,
     output: str | Path | None = None,
-) -> pd.DataFrame:
+    stream: bool = False,
+) -> pd.DataFrame | int:
     """Aggregate a canonical event store to dyad-periods or state-periods.
 
     Parameters
     ----------
     store : path
         An event store written by :func:`detente.events.import_events`.
-    by : {"dyad-month", "dyad-year", "state-month", "state-year"}
+    by : {"dyad-day", "dyad-month", "dyad-year", "state-day", "state-month", "state-year"}
         The unit. Dyads are directed (source acts on target); state units count the events in
         which the state plays ``role``.
     measures : sequence of {"count", "quad", "goldstein", "coop_share"}
@@ -290,15 +326,21 @@ def aggregate(
         DuckDB in this process (bounded memory, spills to disk), or Spark (``master`` URL,
         default local mode on all cores).
     memory_limit, temp_directory, threads, duckdb_config
-        DuckDB settings (e.g. ``memory_limit="500MB"``; spilled data goes to ``temp_directory``).
+        DuckDB settings: a memory cap (e.g. ``memory_limit="500MB"``) beyond which grouping and
+        sorting spill to ``temp_directory`` (default: DuckDB's own, ``.tmp`` in the working
+        directory), so the input may be larger than memory.
     output : path, optional
         Also write the result to ``.csv`` or ``.parquet``.
+    stream : bool
+        With ``output`` and the DuckDB engine: stream the result into the file and return its
+        number of rows instead of a frame, so neither the input nor the result has to fit in
+        memory (``detente events aggregate`` does this).
 
     Returns
     -------
-    pandas.DataFrame
-        ``source``, ``target``, ``period`` (``YYYY-MM`` or ``YYYY``) then the measure columns,
-        sorted by key and period.
+    pandas.DataFrame or int
+        ``source``, ``target``, ``period`` (``YYYY-MM-DD``, ``YYYY-MM`` or ``YYYY``) then the
+        measure columns, sorted by key and period; with ``stream``, the number of rows written.
 
     Examples
     --------
@@ -321,6 +363,11 @@ def aggregate(
         end=_date(end),
         countries=tuple(countries),
     )
+    if output is not None and stream:
+        if engine == "spark":
+            raise EventsError("streaming a result to a file is done by the DuckDB engine")
+        return _stream(store, q, Path(output), memory_limit=memory_limit, temp_directory=temp_directory,
+                       threads=threads, config=duckdb_config)  # fmt: skip
     if engine == "duckdb":
         frame = _duckdb(
             store, q, memory_limit=memory_limit, temp_directory=temp_directory,
@@ -334,6 +381,20 @@ def aggregate(
     if output is not None:
         write_result(frame, output)
     return frame
+
+
+def _stream(store: str | Path, q: Query, output: Path, **settings) -> int:
+    """Write the result of ``q`` to ``output`` (written aside, then renamed into place)."""
+    if output.suffix.lower() not in (".csv", ".parquet"):
+        raise EventsError(f"--output must end in .csv or .parquet, not {output.name}")
+    output.parent.mkdir(parents=True, exist_ok=True)
+    tmp = output.with_name(f".{output.stem}.tmp{output.suffix}")
+    try:
+        rows = _duckdb(store, q, output=tmp, **settings)
+        tmp.replace(output)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return int(rows)
 
 
 def _date(value: dt.date | str | None) -> dt.date | None:

@@ -71,7 +71,7 @@ def build(spark, store: str | Path, q: Query):
         )
     weight = F.col("mentions").cast("long") if q.weight else F.lit(1).cast("long")
     keys = [F.col(q.key_column(s)).alias(n) for s, n in zip(sides, q.key_names, strict=True)]
-    period = [F.col("year"), F.col("month")] if q.monthly else [F.col("year")]
+    period = [F.col("date")] if q.daily else [F.col("year"), F.col("month")] if q.monthly else [F.col("year")]
     gold = F.col("goldstein") * F.col("mentions") if q.weight else F.col("goldstein")
     aggs = [F.sum(weight).alias("n")]
     aggs += [F.sum(F.when(F.col("quad_class") == k, weight).otherwise(0)).alias(f"q{k}") for k in QUAD_NAMES]
@@ -89,12 +89,13 @@ def aggregate_spark(store: str | Path, q: Query, *, master: str | None = None) -
 def finish(grouped: pd.DataFrame, q: Query) -> pd.DataFrame:
     """Labels and ratios from the grouped sums, as the DuckDB query forms them."""
     out = pd.DataFrame({name: grouped[name] for name in q.key_names})
-    year = grouped["year"].astype("int64")
-    if q.monthly:
-        month = grouped["month"].astype("int64")
+    if q.daily:
+        out["period"] = [d.isoformat() for d in grouped["date"]]
+    elif q.monthly:
+        year, month = grouped["year"].astype("int64"), grouped["month"].astype("int64")
         out["period"] = [f"{y:04d}-{m:02d}" for y, m in zip(year, month, strict=True)]
     else:
-        out["period"] = [f"{y:04d}" for y in year]
+        out["period"] = [f"{y:04d}" for y in grouped["year"].astype("int64")]
     n = grouped["n"].astype("int64")
     if "count" in q.measures:
         out["events"] = n
