@@ -142,24 +142,27 @@ def print_type_table(rows: list[dict], type_: str) -> None:
 
 def print_matrix(rows: list[dict], types: list[str], measures: list[str]) -> None:
     print(f"\nEvery measure x every engagement type: cold / best warm seconds (target {TARGET:.0f} s); "
-          "'!' misses, 'E' fails, '0' no estimate")
-    width = max(12, *(len(t) + 1 for t in types))
+          "! over budget, E fails, * no estimate")
+    width = max(13, *(len(t) + 1 for t in types))
     print(f"{'measure':<18}" + "".join(f"{t:>{width}}" for t in types))
     by = {(r["measure"], r["type"]): r for r in rows}
     for m in measures:
         cells = []
         for t in types:
             r = by[(m, t)]
-            mark = "E" if r.get("error") else ("!" if _verdict(r) == "MISSES" else
-                                                ("0" if not r.get("estimates") else " "))
-            cells.append(f"{_secs(r['cold'])}/{_secs(r['warm'])}{mark}".rjust(width))
+            verdict = _verdict(r)
+            mark = {"FAILS": "E", "MISSES": "!"}.get(verdict, "" if r.get("estimates") else "*")
+            cells.append(f"{_secs(r['cold'])}/{_secs(r['warm'])}{mark:<1}".rjust(width))
         print(f"{m:<18}" + "".join(cells))
+    loads = [float(r["load"]) for r in rows]
     slow = [r for r in rows if _verdict(r) != "meets"]
-    print(f"{len(rows) - len(slow)} of {len(rows)} runs within {TARGET:.0f} s"
-          + ("" if not slow else ": over budget or failing " + ", ".join(f"{r['measure']}/{r['type']}" for r in slow)))
-    empty = [r for r in rows if not r.get("error") and not r.get("estimates")]
-    for r in empty:
-        print(f"  no estimate {r['measure']}/{r['type']}: {r.get('first_warning')}")
+    print(f"{len(rows) - len(slow)} of {len(rows)} runs within {TARGET:.0f} s (load {min(loads):.1f}-{max(loads):.1f})")
+    for r in slow:
+        what = r["error"] if r.get("error") else f"cold {_secs(r['cold'])} s, warm {_secs(r['warm'])} s"
+        print(f"  {_verdict(r).lower()} {r['measure']}/{r['type']}: {what}")
+    for r in rows:
+        if not r.get("error") and not r.get("estimates"):
+            print(f"  no estimate {r['measure']}/{r['type']}: {r.get('first_warning')}")
 
 
 def time_demo(tmp: Path) -> None:

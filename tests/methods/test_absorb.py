@@ -53,7 +53,7 @@ def test_ols_matches_pyfixest_on_walter(walter) -> None:
     np.testing.assert_allclose(mine.params_.to_numpy(), ref.coef().to_numpy(), rtol=1e-8)
     np.testing.assert_allclose(mine.standard_errors_.to_numpy(), ref.se().to_numpy(), rtol=1e-6)
     ci = mine.confidence_intervals_()
-    np.testing.assert_allclose(ci.to_numpy(), ref.confint().to_numpy(), rtol=1e-6)
+    np.testing.assert_allclose(ci.to_numpy(), ref.confint().to_numpy(), rtol=0, atol=1e-6)
     # singleton spells (one country-year) are dropped as pyfixest drops them
     assert mine.extra_["rows_singleton"] == len(walter) - ref._N
 
@@ -126,3 +126,22 @@ def test_bad_input_is_refused_with_the_column_named() -> None:
         feglm("y ~ x | stack_dyad", d, family="logit")
     with pytest.raises(ModelError, match="collinear"):
         feglm("y ~ post | stack_dyad + stack_year", d.assign(post=d.stack_dyad.str.endswith(":0").astype(int)))
+
+
+def test_event_study_equals_pyfixest_with_i_terms(walter) -> None:
+    from pyfixest.demeaners import MapDemeaner
+
+    from detente.methods import event_study
+
+    w = walter.join(walter[walter.unpko > 0].groupby("id").year.min().rename("first_pko"), on="id")
+    es = event_study(w, outcome="lgdpl", unit="id", time="year", treated_at="first_pko", window=(-3, 3),
+                     covariates="fhcompor1 + I(fhcompor1 ** 2)")
+    d = w.assign(_rel_time=(w.year - w.first_pko).clip(-3, 3).where(w.first_pko.notna(), -1).astype(int))
+    ref = _pyfixest("feols", "lgdpl ~ i(_rel_time, ref=-1) + fhcompor1 + I(fhcompor1 ** 2) | id + year", d, "id",
+                    demeaner=MapDemeaner(fixef_tol=1e-12))
+    assert list(es.params_.index[:6]) == list(ref.coef().index[:6])
+    assert es.n_ == ref._N and es.clusters_ == 61
+    np.testing.assert_allclose(es.params_.to_numpy(), ref.coef().to_numpy(), rtol=1e-8)
+    np.testing.assert_allclose(es.standard_errors_.to_numpy(), ref.se().to_numpy(), rtol=1e-8)
+    np.testing.assert_allclose(es.p_values_.to_numpy(), ref.pvalue().to_numpy(), rtol=1e-6)
+    assert es.pretrend_["df"] == 2 and es.model == "event_study"

@@ -30,11 +30,11 @@ import pandas as pd
 from detente.exceptions import ModelError
 from detente.methods._base import FittedModel
 
-__all__ = ["AbsorbedFit", "FixedEffects", "feglm"]
+__all__ = ["AbsorbedFit", "AbsorbedOLS", "FixedEffects", "feglm", "fit_absorbed"]
 
 SE_CRV1 = ("cluster-robust CRV1: G/(G-1)*(n-1)/(n-k), k counting fixed effects not nested in the "
-           "clusters (as R fixest / pyfixest)")
-SE_IID = "model-based (iid) (as R fixest)"
+           "clusters, {ref} (as R fixest / pyfixest)")
+SE_IID = "model-based (iid), (n-1)/(n-k), {ref} (as R fixest)"
 #: IRLS convergence: relative change in deviance (as fixest and pyfixest).
 IRLS_TOL = 1e-8
 IRLS_MAXITER = 25
@@ -150,6 +150,13 @@ class AbsorbedFit(FittedModel):
         self.fitted_: np.ndarray = np.empty(0)
 
 
+class AbsorbedOLS(AbsorbedFit):
+    """Result of :func:`feglm` with ``family="gaussian"``: t reference distribution."""
+
+    model = "feols"
+    distribution = "t"
+
+
 def _parse(formula: str, data: pd.DataFrame, cluster: str | None) -> tuple[str, list[str], list[str]]:
     from detente.methods._fixest import _validate_fixest_formula
 
@@ -241,31 +248,53 @@ def feglm(
     >>> round(float(feglm("y ~ x | u + t", d).params_["x"]), 4)
     0.8109
     """
+    y_name, terms, fes = _parse(formula, data, cluster)
+    x = data[terms].to_numpy(dtype=float) if terms else np.empty((len(data), 0))
+    out = fit_absorbed(data[y_name].to_numpy(dtype=float), x, terms, [data[f].to_numpy() for f in fes],
+                       data[cluster].to_numpy() if cluster else None, family=family, tol=tol, maxiter=maxiter,
+                       outcome=y_name)
+    out.specification_.update({"formula": formula, "cluster": cluster})
+    return out
+
+
+def fit_absorbed(
+    y: np.ndarray,
+    x: np.ndarray,
+    names: list[str],
+    fixef: list[np.ndarray],
+    cluster: np.ndarray | None = None,
+    *,
+    family: str = "poisson",
+    tol: float = IRLS_TOL,
+    maxiter: int = IRLS_MAXITER,
+    outcome: str = "y",
+) -> AbsorbedFit:
+    """:func:`feglm` on arrays: outcome, regressors (named), one or two fixed-effect arrays and
+    an optional cluster array, all of one length; rows with a missing value are dropped."""
     from threadpoolctl import threadpool_limits
 
     if family not in ("poisson", "gaussian"):
         raise ModelError(f"family {family!r} is not one of poisson, gaussian")
+    if not 1 <= len(fixef) <= 2:
+        raise ModelError(f"give one or two fixed-effect factors, not {len(fixef)}")
     # the products here are n x k with few columns: BLAS threads gain nothing on them, and on a
     # busy machine their spinning costs seconds
     with threadpool_limits(limits=1, user_api="blas"):
-        return _feglm(formula, data, family, cluster, tol, maxiter)
+        return _fit(np.asarray(y, dtype=float), np.asarray(x, dtype=float).reshape(len(y), -1), list(names),
+                    fixef, cluster, family, tol, maxiter, outcome)
 
 
-def _feglm(formula: str, data: pd.DataFrame, family: str, cluster: str | None, tol: float,
-           maxiter: int) -> AbsorbedFit:
-    y_name, terms, fes = _parse(formula, data, cluster)
-    used = list(dict.fromkeys([y_name, *terms, *fes, *([cluster] if cluster else [])]))
-    frame = data.loc[:, used]
-    complete = frame.notna().all(axis=1).to_numpy()
-    y_all = frame[y_name].to_numpy(dtype=float)
-    x_all = frame[terms].to_numpy(dtype=float) if terms else np.empty((len(frame), 0))
-    complete &= np.isfinite(y_all) & np.isfinite(x_all).all(axis=1)
+def _fit(y_all: np.ndarray, x_all: np.ndarray, terms: list[str], fixef: list[np.ndarray], cluster: np.ndarray | None,
+         family: str, tol: float, maxiter: int, outcome: str) -> AbsorbedFit:
+    complete = np.isfinite(y_all) & np.isfinite(x_all).all(axis=1)
+    for col in [*fixef, *([cluster] if cluster is not None else [])]:
+        complete &= ~pd.isna(col)
     if not complete.any():
-        raise ModelError(f"formula {formula!r}: no row has every column present and finite")
+        raise ModelError(f"no row has the outcome {outcome!r}, every regressor and fixed effect present and finite")
     if family == "poisson" and (y_all[complete] < 0).any():
-        raise ModelError(f"outcome {y_name!r} has negative values: a Poisson model needs counts or flows >= 0")
+        raise ModelError(f"outcome {outcome!r} has negative values: a Poisson model needs counts or flows >= 0")
     rows = np.flatnonzero(complete)
-    codes = np.column_stack([pd.factorize(frame[f].to_numpy()[rows])[0] for f in fes])
+    codes = np.column_stack([pd.factorize(np.asarray(f)[rows])[0] for f in fixef])
     keep = _drop_singletons(codes)
     n_single = int((~keep).sum())
     rows, codes = rows[keep], _recode(codes, keep)
@@ -275,12 +304,11 @@ def _feglm(formula: str, data: pd.DataFrame, family: str, cluster: str | None, t
         n_sep = int(sep.sum())
         rows, codes = rows[~sep], _recode(codes, ~sep)
     if len(rows) == 0:
-        raise ModelError(f"formula {formula!r}: no rows left after dropping singleton and separated observations")
+        raise ModelError("no rows left after dropping singleton and separated observations")
     y, x = y_all[rows], x_all[rows]
     fe = FixedEffects([codes[:, j] for j in range(codes.shape[1])])
-    out = AbsorbedFit()
-    if family == "gaussian":
-        out.model, out.distribution = "feols", "t"
+    out = AbsorbedFit() if family == "poisson" else AbsorbedOLS()
+    ref = "normal reference" if family == "poisson" else "t(G-1) reference"
     names = list(terms)
     if family == "poisson":
         beta, xw, resid_w, fitted, converged, iters, deviance, names = _irls(y, x, fe, names, tol, maxiter, out)
@@ -291,14 +319,18 @@ def _feglm(formula: str, data: pd.DataFrame, family: str, cluster: str | None, t
         xw, resid_w = xd, z[:, 0] - xd @ beta
         fitted = y - resid_w
         converged, iters, deviance = True, 1, float(resid_w @ resid_w)
+        rss = deviance
+        out.log_likelihood_ = float(-len(y) / 2 * (np.log(2 * np.pi * rss / len(y)) + 1))
+        out.extra_["r_squared"] = float(1 - rss / np.sum((y - y.mean()) ** 2))
+        out.extra_["r_squared_within"] = float(1 - rss / np.sum(z[:, 0] ** 2))
     bread = np.linalg.inv(xw.T @ xw)
     n, k = len(y), len(names)
     levels = [int(codes[:, j].max()) + 1 for j in range(codes.shape[1])]
     k_fe = sum(levels)
     n_fe = sum(L > 1 for L in levels)
     k_fe_adj = k_fe - (n_fe - 1) if n_fe > 1 else k_fe
-    if cluster:
-        cl = pd.factorize(frame[cluster].to_numpy()[rows])[0]
+    if cluster is not None:
+        cl = pd.factorize(np.asarray(cluster)[rows])[0]
         g = int(cl.max()) + 1
         scores = resid_w[:, None] * xw
         sums = np.zeros((g, k))
@@ -309,7 +341,7 @@ def _feglm(formula: str, data: pd.DataFrame, family: str, cluster: str | None, t
         ssc = (n - 1) / (n - df_k) * g / (g - 1)
         vcov = ssc * bread @ meat @ bread
         out.clusters_ = g
-        out.se_type_ = SE_CRV1
+        out.se_type_ = SE_CRV1.format(ref=ref)
         out.df_resid_ = float(g - 1)
     else:
         df_k = k + k_fe_adj
@@ -317,7 +349,7 @@ def _feglm(formula: str, data: pd.DataFrame, family: str, cluster: str | None, t
             vcov = (n - 1) / (n - df_k) * bread
         else:
             vcov = float(resid_w @ resid_w) / (n - df_k) * bread
-        out.se_type_ = SE_IID
+        out.se_type_ = SE_IID.format(ref="normal reference" if family == "poisson" else "t(n-k) reference")
         out.df_resid_ = float(n - df_k)
     idx = pd.Index(names)
     out.params_ = pd.Series(beta, index=idx)
@@ -329,19 +361,21 @@ def _feglm(formula: str, data: pd.DataFrame, family: str, cluster: str | None, t
     out.converged_ = converged
     out.iterations_ = iters
     out.extra_.update({"deviance": deviance, "rows_singleton": n_single, "rows_separated": n_sep,
-                       "fixef_levels": dict(zip(fes, levels, strict=True))})
+                       "fixef_levels": levels})
     if n_single:
         out._warn(f"{n_single} observation(s) in singleton fixed-effect levels dropped")
     if n_sep:
         out._warn(f"{n_sep} observation(s) dropped as separated (a fixed-effect level with outcome 0 throughout)")
     if not converged:
         out._warn(f"the Poisson IRLS did not converge in {maxiter} iterations")
-    if cluster and out.clusters_ is not None and out.clusters_ < 30:
+    if (~complete).any():
+        out._warn(f"{int((~complete).sum())} of {len(y_all)} rows dropped for missing values")
+    if cluster is not None and out.clusters_ is not None and out.clusters_ < 30:
         out._warn(f"only {out.clusters_} clusters: cluster-robust standard errors may be too small")
-    out.specification_ = {"model": out.model, "formula": formula, "family": family, "cluster": cluster,
-                          "se": out.se_type_, "estimator": "IRLS with fixed effects absorbed by direct solve"
-                          if family == "poisson" else "OLS with fixed effects absorbed by direct solve",
-                          "rows_in_data": len(data), "rows_used": n,
+    out.specification_ = {"model": out.model, "outcome": outcome, "family": family, "se": out.se_type_,
+                          "estimator": ("IRLS" if family == "poisson" else "OLS")
+                          + " with the fixed effects absorbed by direct solve",
+                          "rows_in_data": len(y_all), "rows_used": n,
                           "rows_dropped_missing": int((~complete).sum())}
     return out
 

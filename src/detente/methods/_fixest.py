@@ -1,8 +1,12 @@
-"""Linear models with high-dimensional fixed effects and event studies, through pyfixest.
+"""Linear models with high-dimensional fixed effects (pyfixest) and event studies.
 
 pyfixest checks some inputs with ``assert`` (which disappears under ``python -O``) and reports
 others with library-internal messages, so every input is validated here first and refused with
 a :class:`~detente.exceptions.ModelError` naming the column.
+
+The event study has two fixed effects (unit and period) and plain dummies, so it absorbs them by
+direct solve (:mod:`detente.methods._absorb`) with pyfixest's conventions: the same estimates,
+standard errors, dropped singletons and term names (``_rel_time::k``), without importing pyfixest.
 
 Standard errors are pyfixest's (= R ``fixest``): "iid", "hetero" (HC1) or cluster-robust CRV1
 with the small-sample factor G/(G-1) * (n-1)/(n-k) and t(G-1) reference distribution.
@@ -181,37 +185,39 @@ def event_study(
     cluster : str, optional
         Cluster column; defaults to ``unit``.
     """
+    from detente.methods._absorb import fit_absorbed
+
     cols = [outcome, unit, time, treated_at]
     _check_columns(data, cols, "event-study column")
     lo, hi = int(window[0]), int(window[1])
     if not lo < -1 < hi + 1 or lo >= 0:
         raise ModelError(f"window {window!r} must start before -1 (the reference period) and end at or after 0")
-    for c in (time, treated_at):
+    for c in (outcome, time, treated_at):
         if not pd.api.types.is_numeric_dtype(data[c]):
-            raise ModelError(f"column {c!r} must be numeric periods (e.g. years)")
-    df = data.copy()
-    rel = (df[time] - df[treated_at]).clip(lower=lo, upper=hi)
-    never = df[treated_at].isna()
+            raise ModelError(f"column {c!r} must be numeric (dtype {data[c].dtype})")
+    cl = cluster or unit
+    if cluster:
+        _check_columns(data, [cluster], "cluster")
+    rel = (data[time] - data[treated_at]).clip(lower=lo, upper=hi)
+    never = data[treated_at].isna()
     if never.all():
         raise ModelError(f"column {treated_at!r} is missing in every row: no unit is ever treated")
-    if not never.any():
-        df_note = "no never-treated units: identification rests on not-yet-treated units and timing"
-    else:
-        df_note = None
     # Never-treated units get the reference period so they only enter the fixed effects.
-    df["_rel_time"] = rel.where(~never, -1).astype(int)
-    rhs = "i(_rel_time, ref=-1)" + (f" + {covariates}" if covariates else "")
-    formula = f"{outcome} ~ {rhs} | {unit} + {time}"
-    cl = cluster or unit
-    res = feols(formula, df, cluster=cl)
+    rel_time = rel.where(~never, -1).to_numpy()
+    periods = sorted(int(k) for k in pd.unique(rel_time[~pd.isna(rel_time)]) if int(k) != -1)
+    names = [f"_rel_time::{k}" for k in periods]
+    x = np.column_stack([(rel_time == k).astype(float) for k in periods]) if periods else np.empty((len(data), 0))
+    if covariates:
+        cov_x, cov_names = _covariates(covariates, data)
+        x, names = np.column_stack([x, cov_x]), names + cov_names
+    res = fit_absorbed(data[outcome].to_numpy(dtype=float), x, names, [data[unit].to_numpy(), data[time].to_numpy()],
+                       data[cl].to_numpy(), family="gaussian", outcome=outcome)
     out = EventStudy()
     out.__dict__.update(res.__dict__)
     out.pretrend_ = {}
-    if df_note:
-        out._warn(df_note)
-    names = list(out.params_.index)
-    leads = [n for n in names if n.startswith("C(_rel_time") or n.startswith("_rel_time")]
-    lead_names = [str(n) for n in leads if _rel_of(n) is not None and _rel_of(n) < -1]
+    if not never.any():
+        out._warn("no never-treated units: identification rests on not-yet-treated units and timing")
+    lead_names = [n for n in out.params_.index if _rel_of(n) is not None and _rel_of(n) < -1]
     if lead_names:
         b = out.params_[lead_names].to_numpy()
         V = out.vcov_.loc[lead_names, lead_names].to_numpy()
@@ -222,10 +228,34 @@ def event_study(
         out.pretrend_ = {"leads": lead_names, "wald": stat, "f": f, "df": q, "p_value": p}
         if p < 0.05:
             out._warn(f"pre-trends: the leads are jointly non-zero (p = {p:.3g}); parallel trends is doubtful")
-    out.specification_ = {**out.specification_, "model": "event_study", "outcome": outcome, "unit": unit,
-                          "time": time, "treated_at": treated_at, "window": [lo, hi], "reference_period": -1,
-                          "estimator": "two-way fixed effects (pyfixest feols) with binned relative-time dummies"}
+    rhs = "i(_rel_time, ref=-1)" + (f" + {covariates}" if covariates else "")
+    out.specification_ = {**out.specification_, "model": "event_study", "formula": f"{outcome} ~ {rhs} | {unit} + {time}",
+                          "cluster": cl, "unit": unit, "time": time, "treated_at": treated_at, "window": [lo, hi],
+                          "reference_period": -1,
+                          "estimator": "two-way fixed effects (OLS, unit and period effects absorbed by direct solve) "
+                                       "with binned relative-time dummies"}
     return out
+
+
+def _covariates(expr: str, data: pd.DataFrame) -> tuple[np.ndarray, list[str]]:
+    """The columns of ``expr`` ("x1 + x2", or any formula right-hand side) without an intercept."""
+    from detente.methods._design import _simple_terms
+
+    plain = _simple_terms(expr)
+    if plain is not None:
+        _check_columns(data, plain, "covariate")
+        for c in plain:
+            if not pd.api.types.is_numeric_dtype(data[c]):
+                raise ModelError(f"covariate column {c!r} is not numeric (dtype {data[c].dtype})")
+        return data[plain].to_numpy(dtype=float), plain
+    from formulaic import model_matrix
+
+    _check_columns(data, sorted(_required(expr)), "covariate")
+    try:
+        mm = model_matrix(f"{expr} - 1", data, na_action="ignore")
+    except Exception as exc:  # formulaic raises several parser errors
+        raise ModelError(f"cannot build the covariates {expr!r}: {exc}") from exc
+    return mm.to_numpy(dtype=float), [str(c) for c in mm.columns]
 
 
 def _rel_of(name: str) -> int | None:

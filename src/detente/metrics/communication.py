@@ -298,8 +298,9 @@ def ideal_point_did(
     every year T-5..T+5, the untreated dyads (c, q) — q never engaged with c in ``exclude``, q in
     p's region when possible — with complete windows are ranked by the distance between their
     pre-engagement mean distance and the treated dyad's; the nearest ``N_CONTROLS`` join its
-    stack. With ``estimate``, the stacked panel is fitted by pyfixest:
-    ``distance ~ treated:post | stack-dyad + stack-year`` (clustered by dyad), and the event study
+    stack. With ``estimate``, the stacked panel is fitted by least squares with the
+    stack-dyad and stack-year effects absorbed (:func:`detente.methods.feglm`, clustered by dyad):
+    ``distance ~ treated:post | stack-dyad + stack-year``, and the event study
     ``distance ~ treated:rel_k (k != -1) | stack-dyad + stack-year`` gives the pre-trend test.
 
     Returns
@@ -384,7 +385,7 @@ def ideal_point_did(
     })
     panel["dyad"] = (np.minimum(panel["contributor"], panel["other"]) * 1000
                      + np.maximum(panel["contributor"], panel["other"]))
-    # integer ids for the within-stack effects (cheaper than string keys for pyfixest)
+    # integer ids for the within-stack effects
     panel["unit"] = panel["stack"].to_numpy() * 1_000_000 + panel["dyad"].to_numpy()
     panel["stack_year"] = panel["stack"].to_numpy() * 10_000 + panel["year"].to_numpy()
     out["panel"] = panel
@@ -402,7 +403,7 @@ def _fit_did(panel: pd.DataFrame) -> dict[str, Any]:
 
     from scipy import stats
 
-    from detente.methods import feols
+    from detente.methods import feglm
 
     data = panel[panel["rel"] != 0].copy()
     data["treat_post"] = data["treated"] * (data["rel"] > 0)
@@ -416,8 +417,9 @@ def _fit_did(panel: pd.DataFrame) -> dict[str, Any]:
         terms.append(name)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        did = feols("distance ~ treat_post | unit + stack_year", data, cluster="dyad")
-        study = feols("distance ~ " + " + ".join(terms) + " | unit + stack_year", es, cluster="dyad")
+        did = feglm("distance ~ treat_post | unit + stack_year", data, family="gaussian", cluster="dyad")
+        study = feglm("distance ~ " + " + ".join(terms) + " | unit + stack_year", es, family="gaussian",
+                      cluster="dyad")
     leads = [t for t in terms if t.startswith("rel_m")]
     b = study.params_[leads].to_numpy()
     v = study.vcov_.loc[leads, leads].to_numpy()
