@@ -116,6 +116,7 @@ def aggregate(
     start: Annotated[datetime | None, typer.Option(formats=["%Y-%m-%d"], help="First day kept.")] = None,
     end: Annotated[datetime | None, typer.Option(formats=["%Y-%m-%d"], help="Last day kept.")] = None,
     countries: Annotated[str | None, typer.Option(help="Comma list of keys kept (either side).")] = None,
+    datasets: Annotated[str | None, typer.Option(help="Comma list of datasets kept: gdelt1, gdelt2, icews.")] = None,
     memory_limit: Annotated[str | None, typer.Option(help="DuckDB memory cap, e.g. 2GB (spills beyond).")] = None,
     temp_directory: Annotated[
         Path | None, typer.Option("--temp-directory", "--temp-dir", help="Where DuckDB spills.")
@@ -148,6 +149,7 @@ def aggregate(
             start=start.date() if start else None,
             end=end.date() if end else None,
             countries=_split(countries),
+            datasets=_split(datasets),
             engine=engine.value,
             master=master,
             memory_limit=memory_limit,

@@ -24,6 +24,7 @@ MEASURES = ("count", "quad", "goldstein", "coop_share")
 KEYS = ("state", "cameo")
 SYSTEMS = ("cow", "gw")
 ENGINES = ("duckdb", "spark")
+DATASETS = ("gdelt1", "gdelt2", "icews")
 
 #: Output columns per measure, in output order.
 MEASURE_COLUMNS = {
@@ -50,6 +51,7 @@ class Query:
     start: dt.date | None = None
     end: dt.date | None = None
     countries: tuple[str | int, ...] = ()
+    datasets: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if self.by not in UNITS:
@@ -69,6 +71,9 @@ class Query:
             raise EventsError(f"CAMEO roots must be 1..20, got {list(self.roots)}")
         if self.start and self.end and self.start > self.end:
             raise EventsError(f"start {self.start} is after end {self.end}")
+        unknown = [d for d in self.datasets if d not in DATASETS]
+        if unknown:
+            raise EventsError(f"unknown datasets {unknown}: choose from {', '.join(DATASETS)}")
 
     @property
     def dyadic(self) -> bool:
@@ -130,6 +135,8 @@ def where_sql(q: Query) -> str:
         parts.append(f"year >= {q.start.year} AND date >= DATE '{q.start.isoformat()}'")
     if q.end:
         parts.append(f"year <= {q.end.year} AND date <= DATE '{q.end.isoformat()}'")
+    if q.datasets:
+        parts.append(f"dataset IN ({_sql_list(q.datasets)})")
     if q.countries:
         values = _sql_list(q.typed_countries())
         parts.append(
@@ -283,6 +290,7 @@ def aggregate(
     start: dt.date | str | None = None,
     end: dt.date | str | None = None,
     countries: Sequence[str | int] = (),
+    datasets: Sequence[str] = (),
     engine: str = "duckdb",
     master: str | None = None,
     memory_limit: str | None = None,
@@ -322,6 +330,8 @@ def aggregate(
         Keep events in this date range (both days included).
     countries : sequence
         Keep events with one of these keys on either side.
+    datasets : sequence of {"gdelt1", "gdelt2", "icews"}
+        Keep events of these datasets (all by default).
     engine : {"duckdb", "spark"}
         DuckDB in this process (bounded memory, spills to disk), or Spark (``master`` URL,
         default local mode on all cores).
@@ -362,6 +372,7 @@ def aggregate(
         start=_date(start),
         end=_date(end),
         countries=tuple(countries),
+        datasets=tuple(datasets),
     )
     if output is not None and stream:
         if engine == "spark":

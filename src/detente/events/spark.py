@@ -64,6 +64,8 @@ def build(spark, store: str | Path, q: Query):
         df = df.filter((F.col("year") >= q.start.year) & (F.col("date") >= F.lit(q.start)))
     if q.end:
         df = df.filter((F.col("year") <= q.end.year) & (F.col("date") <= F.lit(q.end)))
+    if q.datasets:
+        df = df.filter(F.col("dataset").isin(list(q.datasets)))
     if q.countries:
         values = q.typed_countries()
         df = df.filter(
