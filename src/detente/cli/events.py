@@ -167,14 +167,11 @@ def coverage(
     store: Annotated[Path, typer.Argument(help="The event store directory.")],
     datasets: Annotated[str | None, typer.Option(help="Comma list of gdelt1, gdelt2, icews (default all).")] = None,
 ) -> None:
-    """Print the days each dataset in the store covers (from the store's manifest)."""
-    from rich.console import Console
-
+    """Print the runs of days each dataset in the store covers, tab-separated (from its manifest)."""
     from detente.events.manifest import coverage as spans
 
-    console = Console()
     rows = spans(store, _split(datasets))
     if not rows:
-        console.print(f"{store} records no imported event files", highlight=False)
+        typer.echo(f"{store} records no imported event files", err=True)
     for dataset, start, end in rows:
-        console.print(f"{dataset}\t{start}\t{end}", highlight=False)
+        typer.echo(f"{dataset}\t{start}\t{end}")

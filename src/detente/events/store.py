@@ -209,8 +209,8 @@ class _Import:
         self.report.bad_rows.extend(rows)
         kept = 0 if checked is None else checked.table.num_rows
         key = _key(path, parsed.file)
-        if key not in self._files:
-            if key in self.entries:
+        if self._files.get(key) is None or self._files[key].file != parsed.file:
+            if key in self._files:
                 raise EventsError(
                     f"{parsed.file}: a different file named {key} is already part of this import; "
                     "a store knows a file by its name, so import them into separate stores"
@@ -332,6 +332,7 @@ def import_events(
     tmp = store / f".tmp-{import_id}"
     with manifest.locked(store):
         manifest.finish(store)  # an import interrupted while publishing is completed first
+        tmp.mkdir()
         job = _Import(
             store, import_id, tmp, strict, goldstein, None if mirror is None else str(mirror), reimport, report,
             PartitionWriter(tmp / EVENTS_DIR, canonical.EVENT_SCHEMA, event_key, cores),
