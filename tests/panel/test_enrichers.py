@@ -115,6 +115,15 @@ def test_coverage_read_from_one_definition_equals_the_catalogue():
         source_coverage("no_such_source")
 
 
+def test_lookup_by_name_finds_the_registered_class():
+    from detente.panel.enrichers import ALIASES, get_enricher
+
+    for name, cls in enrichers().items():
+        assert get_enricher(name) is cls
+    for alias, name in ALIASES.items():
+        assert get_enricher(alias) is enrichers()[name]
+
+
 def test_enricher_citations_accepts_aliases():
     assert enricher_citations(["mids"]) == {"mids": ["gml_mid"]}
 

@@ -181,9 +181,10 @@ def test_a_refused_merge_writes_no_file(store, tmp_path, monkeypatch):
     assert list(tmp_path.iterdir()) == []
 
 
-def test_a_failed_write_leaves_no_file(store, tmp_path):
+@pytest.mark.parametrize("ext", [".csv", ".parquet"])
+def test_a_failed_write_leaves_no_file(store, tmp_path, ext):
     panel = state_years("cow", years="2000-2001", con=store, echo=None).add("nmc")
-    (tmp_path / ".p.parquet.partial").mkdir()  # the writer cannot open its file
-    with pytest.raises(OSError):
-        panel.write(tmp_path / "p.parquet")
-    assert not (tmp_path / "p.parquet").exists()
+    (tmp_path / f".p{ext}.partial").mkdir()  # the writer cannot open its file
+    with pytest.raises(Exception, match="partial"):
+        panel.write(tmp_path / f"p{ext}")
+    assert not (tmp_path / f"p{ext}").exists()

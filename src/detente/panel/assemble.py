@@ -148,9 +148,15 @@ class GatherAssembler:
         return table
 
     def _fetch_sides(self, con) -> dict[int, tuple[SideTable, pa.Table]]:
-        """Every side table (enrichers with a setup step register their helper tables first)."""
+        """Every side table, and the unit, read from the store.
+
+        The queries are independent and mostly single-threaded inside DuckDB, so they run two at
+        a time on their own cursors while this thread expands the unit. Enrichers with a setup
+        step register helper tables on this connection and are queried here first.
+        """
         p, b = self.p, self.b
         out = {}
+        elsewhere = []
         for i, added in enumerate(p._added):
             st = added.table
             if hasattr(added.enricher, "post_exprs"):
@@ -159,7 +165,22 @@ class GatherAssembler:
                 ctx = p.context.with_system(st.system)
                 b.views += added.enricher.setup(con, ctx, b.prefix)
                 st = replace(st, sql=added.enricher.table_sql(ctx))
-            out[i] = (st, self._side(con, i, added, st))
+                out[i] = (st, self._side(con, i, added, st))
+            else:
+                elsewhere.append((i, added, st))
+
+        def query(task):
+            i, added, st = task
+            cursor = con.cursor()
+            try:
+                return i, (st, self._side(cursor, i, added, st))
+            finally:
+                cursor.close()
+
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            pending = [pool.submit(query, task) for task in elsewhere]
+            self._unit(con)
+            out.update(f.result() for f in pending)
         return out
 
     # -- where side rows land ----------------------------------------------------------------
@@ -291,7 +312,6 @@ class GatherAssembler:
         """Query the store and prepare one job per output column, in output order."""
         p, b = self.p, self.b
         sides = self._fetch_sides(con)
-        self._unit(con)
         self.bitmaps: dict = {}  # validity bitmaps shared by the columns of a row range
         outputs: list[tuple[str, _Job]] = [
             (name, _Ready(from_numpy(*self.keys[name], self.key_types[name]))) for name in p.key_columns

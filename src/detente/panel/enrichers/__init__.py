@@ -1,13 +1,15 @@
 """The enricher registry: every module in this package defines one :class:`Enricher` subclass.
 
 Modules are discovered on first use, so adding an enricher is adding a module (see
-``docs/panels.md``); :data:`ALIASES` maps short names used in the Python API
+``docs/panels.md``); an enricher named like its module is found without importing the others.
+:data:`ALIASES` maps short names used in the Python API
 (``add_mids()``) to registered ones.
 """
 
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import pkgutil
 from functools import cache
 
@@ -50,14 +52,31 @@ def enrichers() -> dict[str, type[Enricher]]:
 
 def get_enricher(name: str) -> type[Enricher]:
     """Return the enricher class called ``name`` (or an alias) or a :class:`PanelError`."""
-    known = enrichers()
     key = ALIASES.get(name, name)
+    found = _own_module(key)
+    if found is not None:
+        return found
+    known = enrichers()
     if key not in known:
         raise PanelError(
             f"unknown enricher {name!r}; known: {', '.join(known)} "
             f"(list them with `detente panel enrichers`)"
         )
     return known[key]
+
+
+def _own_module(name: str) -> type[Enricher] | None:
+    """The enricher ``name`` from the module of the same name, without importing the others."""
+    if not name.isidentifier() or name.startswith("_"):
+        return None
+    if importlib.util.find_spec(f"{__name__}.{name}") is None:
+        return None
+    module = importlib.import_module(f"{__name__}.{name}")
+    for obj in vars(module).values():
+        if (isinstance(obj, type) and issubclass(obj, Enricher) and obj.__module__ == module.__name__
+                and getattr(obj, "name", None) == name):
+            return obj
+    return None
 
 
 def enricher_citations(names: list[str] | tuple[str, ...]) -> dict[str, list[str]]:
