@@ -299,16 +299,14 @@ def _type(scope: Scope, con: duckdb.DuckDBPyConnection, store: str | Path | None
     nb_d["post"] = (nb_d.first_year.notna() & (nb_d.year >= nb_d.first_year)).astype(int)
     nb_d["treated_group"] = nb_d.first_year.notna().astype(int)
     nb_d["decade"] = (nb_d.year // 10 * 10).astype(str)
-    # Counted in hundreds: yearly deaths run to tens of thousands, where the NB theta search
-    # crawls; a rate ratio does not depend on the unit (only small counts are lost to rounding).
-    nb_d["battle_deaths_100"] = (nb_d["battle_deaths"] / 100).round().astype(int)
-    if nb_d.post.sum() > 0 and nb_d.battle_deaths_100.sum() > 0:
+    nb_d["battle_deaths"] = nb_d["battle_deaths"].astype(int)
+    if nb_d.post.sum() > 0 and nb_d.battle_deaths.sum() > 0:
         try:
             with np.errstate(all="ignore"):
-                nb = negbin("battle_deaths_100 ~ post + treated_group + C(decade)", nb_d, cluster="ccode")
+                nb = negbin("battle_deaths ~ post + treated_group + C(decade)", nb_d, cluster="ccode")
             warn.extend(f"negative binomial: {w}" for w in nb.warnings_)
             r = nb.tidy(exponentiate=True).set_index("term").loc["post"]
-            est.append(_row("rate ratio of battle deaths (hundreds), post-engagement years (negative binomial)",
+            est.append(_row("rate ratio of battle deaths, post-engagement years (negative binomial)",
                             float(r.estimate),
                             se=float(r.std_error), low=float(r.conf_low), high=float(r.conf_high), p=float(r.p_value),
                             n=nb.n_, design="negative binomial, treated-group and decade effects, clustered by state",
@@ -326,6 +324,9 @@ def _type(scope: Scope, con: duckdb.DuckDBPyConnection, store: str | Path | None
                         "control_states": len(controls), "years": [int(lo), int(hi)]}
     base.details = {f"event_study_{k}": v for k, v in paths.items()}
     base.details["matches"] = match
+    # the count model's sample, so that its rate ratio can be refitted elsewhere (R's MASS::glm.nb)
+    base.details["negbin_data"] = nb_d[["ccode", "year", "first_year", "battle_deaths", "post", "treated_group",
+                                        "decade"]].reset_index(drop=True)
     main = pretrends.get("conflict") or {}
     if main.get("p_value") is not None and main["p_value"] < 0.05:
         base.causal = False
