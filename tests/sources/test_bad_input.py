@@ -99,6 +99,8 @@ IMPORTED = ["cow_state_system", "gw_state_system", "cow_nmc"]
 
 #: a file longer than SHORT_TABLE rows, whose checks take the DISTINCT-aggregate path
 LONG = ("sipri_arms_transfers_dyad_year", "sipri_tiv_directed_dyad_year.csv")
+#: a long file sorted by its key, whose uniqueness is first tried by comparing adjacent rows
+SORTED_LONG = ("democracy_isard", "gw_democracy.csv")
 
 CASES = [
     ("cow_state_system", "cw_system_isard.csv", truncated_row, 12, None),
@@ -113,6 +115,7 @@ CASES = [
     ("cow_nmc", "cow_nmc_v7_0.csv", unknown_code, 10, "ccode"),
     ("strategic_rivalries", "tss_rivalries.csv", value_not_allowed, 10, "positional"),
     (*LONG, duplicated_key, 11, "year,sender,receiver"),
+    (*SORTED_LONG, duplicated_key, 11, "gwcode,year"),
     (*LONG, unknown_code_in_long_file, 30000, "ccode2"),
 ]
 
@@ -171,10 +174,11 @@ def test_damaged_file_fails_cleanly(tmp_path, mirror, good_store, source, file, 
     assert _snapshot(good_store) == before
 
 
-def test_long_file_is_checked_on_the_long_path() -> None:
+def test_long_files_are_checked_on_the_long_path() -> None:
     from detente.sources.validate import SHORT_TABLE
 
-    assert get_source(LONG[0]).file(LONG[1]).rows > SHORT_TABLE
+    for source, file in (LONG, SORTED_LONG):
+        assert get_source(source).file(file).rows > SHORT_TABLE
 
 
 def _catalog_matches_tables(store: Path) -> dict[str, int]:

@@ -7,7 +7,6 @@ row located (insertion order is the file's order, so line = row number + 1 for t
 from __future__ import annotations
 
 from collections.abc import Iterable
-from itertools import permutations
 from typing import TYPE_CHECKING
 
 from detente.exceptions import ValidationError
@@ -243,29 +242,40 @@ def _key_sql(spec: FileSpec, key: Iterable[str], prefix: str = "") -> str:
     return ", ".join(quote_ident(prefix + spec.column(k).canonical) for k in key)
 
 
+def _greater_sql(cols: list[str]) -> str:
+    """SQL true when the row's ``cols`` are lexicographically greater than the previous row's.
+
+    Only a comparison decided on non-missing values is true; a missing value makes it NULL,
+    which counts as not increasing.
+    """
+    c, p = quote_ident(cols[0]), quote_ident("__prev_" + cols[0])
+    if len(cols) == 1:
+        return f"{c} > {p}"
+    return f"({c} > {p} OR ({c} = {p} AND {_greater_sql(cols[1:])}))"
+
+
 def _distinct_key_counts(
     con: duckdb.DuckDBPyConnection, table: str, spec: FileSpec, total: int
 ) -> dict[tuple[str, ...], int]:
     """The number of distinct values of each documented key of a long table.
 
-    Rows that strictly increase along a key (taking its columns in some order) cannot repeat it,
-    and long files are mostly sorted by their key: one pass comparing each row with the one
-    before proves those keys unique (``total`` distinct values) far more cheaply than hashing
-    every row. The keys it does not prove are counted by hash.
+    Rows that strictly increase along a key cannot repeat it (each step is decided on a column
+    where the rows differ, and lexicographic order is transitive), and long files are mostly
+    sorted by their key, as documented or with its last column first (year, then the pair): one
+    pass comparing each row with the one before proves such a key unique (``total`` distinct
+    values) far more cheaply than hashing every row. Keys it does not prove are counted by hash.
     """
     if not spec.unique or total < 2:
         return {key: total for key in spec.unique}
-    names = sorted({k for key in spec.unique for k in key})
-    lags = ", ".join(
-        f"lag({quote_ident(spec.column(k).canonical)}) over () as {quote_ident('__prev_' + spec.column(k).canonical)}"
-        for k in names
-    )
-    orders = [(key, order) for key in spec.unique for order in (permutations(key) if len(key) <= 3 else [key])]
-    steps = ", ".join(
-        f"count(*) filter (where row({_key_sql(spec, order)}) > row({_key_sql(spec, order, '__prev_')}))"
-        for _, order in orders
-    )
-    current = ", ".join(quote_ident(spec.column(k).canonical) for k in names)
+    names = sorted({spec.column(k).canonical for key in spec.unique for k in key})
+    lags = ", ".join(f"lag({quote_ident(n)}) over () as {quote_ident('__prev_' + n)}" for n in names)
+    orders: list[tuple[tuple[str, ...], list[str]]] = []
+    for key in spec.unique:
+        cols = [spec.column(k).canonical for k in key]
+        for order in dict.fromkeys((tuple(cols), (cols[-1], *cols[:-1]))):
+            orders.append((key, list(order)))
+    steps = ", ".join(f"count(*) filter (where {_greater_sql(order)})" for _, order in orders)
+    current = ", ".join(quote_ident(n) for n in names)
     got = con.execute(f"select {steps} from (select {current}, {lags} from {table})").fetchone() or ()
     proven = {key for (key, _), n in zip(orders, got, strict=True) if n == total - 1}
     out = {key: total for key in spec.unique if key in proven}
