@@ -1,14 +1,16 @@
 """Panel benchmark: peacesciencer's parity pipeline built by detente, beside peacesciencer's timings.
 
-Measures, best of ``--repeat`` runs (the machine may be shared: repeat and take the best):
+Measures, best of ``--repeat`` runs (the machine may be shared: repeat and take the best; the load
+average is printed before and after):
 
 * the directed CoW dyad-year unit alone (day-overlap rule, ``mry``), to Arrow;
 * the whole parity pipeline in process (2,252,760 directed dyad-years x 58 columns: majors,
   contiguity, NMC, democracy, ATOP, GML MIDs, capital distance), to Arrow, with both engines
-  (positional gathers, the default, and the pure-SQL hash-join plan);
-* the CLI end to end (a fresh process writing Parquet);
+  (columns written by numpy, the default, and the pure-SQL hash-join plan);
+* the CLI end to end (a fresh process writing Parquet), its peak memory, and its parts: the
+  start-up of ``detente panel --help`` and the Parquet write of the finished table;
 * the floor: materialising the same number of values (2.25 M x 58 from a DuckDB table of the
-  same column types) to Arrow;
+  same column types) to Arrow, and a plain copy of them in memory;
 * the peak resident memory of a process building the pipeline once.
 
 peacesciencer's recorded timings (R, same machine kind) come from the parity reference file. The
@@ -24,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -88,6 +91,49 @@ def peak_memory_mb(store: Path, threads: int) -> float:
     return float(out.stdout.strip().splitlines()[-1]) / 1024
 
 
+def timed_process(cmd: list[str]) -> float:
+    """Wall time (s) of one run of ``cmd`` in a fresh process, from start to exit."""
+    start = time.perf_counter()
+    subprocess.run(cmd, check=True, capture_output=True)
+    return time.perf_counter() - start
+
+
+def cli_peak_memory_mb(args: list[str]) -> float:
+    """Peak RSS (VmHWM) of the ``detente`` command run once with ``args``, read as it exits."""
+    code = (
+        "import atexit, sys\n"
+        "def report():\n"
+        "    hwm = [l.split()[1] for l in open('/proc/self/status') if l.startswith('VmHWM')][0]\n"
+        "    sys.stderr.write(f'VmHWM {hwm}\\n')\n"
+        "atexit.register(report)\n"
+        f"sys.argv = ['detente', *{args!r}]\n"
+        "from detente.cli.main import main\n"
+        "main()\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    return float(out.stderr.split("VmHWM ")[-1].split()[0]) / 1024
+
+
+def copy_table(table):
+    """A copy of every buffer of ``table`` (the cost of merely writing that many values)."""
+    import numpy as np
+    import pyarrow as pa
+
+    def copy(buf):
+        return None if buf is None else pa.py_buffer(np.frombuffer(buf, dtype=np.uint8).copy())
+
+    arrays = []
+    for col in table.columns:
+        arr = col.combine_chunks()
+        arrays.append(pa.Array.from_buffers(arr.type, len(arr), [copy(b) for b in arr.buffers()],
+                                            null_count=arr.null_count, offset=arr.offset))
+    return pa.Table.from_arrays(arrays, names=table.column_names)
+
+
+def load() -> str:
+    return " ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--store", type=Path, default=None, help="store file (default: a temporary one)")
@@ -96,23 +142,24 @@ def main() -> None:
     args = parser.parse_args()
 
     import duckdb
-    import pyarrow as pa
 
     store = args.store or Path(tempfile.gettempdir()) / "detente_bench_panel.duckdb"
     if not store.exists():
         prepare_store(store)
     ref = json.loads(REFERENCE.read_text())
+    load_before = load()
     con = duckdb.connect(str(store), read_only=True)
     con.execute(f"set threads={args.threads}")
 
     from detente.panel import dyad_years
+    from detente.panel.output import write_table
 
     unit = best(lambda: dyad_years("cow", years="1816-2025", mry=2025, con=con, echo=None).to_arrow(),
                 args.repeat)
     table = pipeline(con)
     assert table.num_rows == ref["P2"]["nrow"] and table.num_columns == ref["P2"]["ncol"]
     gather = best(lambda: pipeline(con), args.repeat)
-    sql = best(lambda: pipeline(con, engine="duckdb"), max(2, args.repeat // 2))
+    sql = best(lambda: pipeline(con, engine="duckdb"), max(2, args.repeat // 3))
 
     # the floor: the same values, already computed, merely materialised to Arrow
     con_mem = duckdb.connect()
@@ -121,14 +168,17 @@ def main() -> None:
     con_mem.execute("create table floor_values as select * from panel_values")
     con_mem.unregister("panel_values")
     floor = best(lambda: con_mem.sql("select * from floor_values").to_arrow_table(), args.repeat)
-    floor_numpy = best(lambda: pa.table({c: pa.array(table.column(c).combine_chunks().to_numpy(zero_copy_only=False).copy())
-                                         for c in table.column_names}), args.repeat)
+    floor_copy = best(lambda: copy_table(table), args.repeat)
 
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "p2.parquet"
+        write = best(lambda: write_table(table, out), max(3, args.repeat // 2))
         cmd = [sys.executable, "-m", "detente.cli.main", *CLI_ARGS, "--output", str(out), "--store", str(store)]
-        cli = best(lambda: subprocess.run(cmd, check=True, capture_output=True), max(3, args.repeat // 2))
+        cli = min(timed_process(cmd) for _ in range(max(3, args.repeat // 2)))
         size = out.stat().st_size / 1e6
+        startup = min(timed_process([sys.executable, "-m", "detente.cli.main", "panel", "--help"])
+                      for _ in range(max(3, args.repeat // 2)))
+        cli_memory = cli_peak_memory_mb([*CLI_ARGS, "--output", str(out), "--store", str(store)])
     memory = peak_memory_mb(store, args.threads)
 
     ps = [t["elapsed"] for t in ref["P2"]["timings_s"]]
@@ -137,12 +187,15 @@ def main() -> None:
         ("dyad-year unit alone (2,252,760 rows)", unit, min(ps1)),
         ("parity pipeline, in process (58 columns)", gather, min(ps)),
         ("parity pipeline, pure-SQL engine", sql, min(ps)),
-        (f"CLI end to end, to Parquet ({size:.0f} MB)", cli, None),
+        (f"CLI end to end, to Parquet ({size:.0f} MB)", cli, min(ps)),
+        ("  of which: start-up (detente panel --help)", startup, None),
+        ("  of which: Parquet write of the built table", write, None),
         ("floor: DuckDB table of the values -> Arrow", floor, None),
-        ("floor: copy of the values in memory (numpy)", floor_numpy, None),
+        ("floor: a copy of the values in memory", floor_copy, None),
     ]
     print(f"\npanel benchmark: {table.num_rows:,} rows x {table.num_columns} columns, "
-          f"{args.threads} DuckDB threads, best of {args.repeat}")
+          f"{args.threads} DuckDB threads, best of {args.repeat}; load average {load_before} before, "
+          f"{load()} after (1, 5, 15 min; {os.cpu_count()} cores)")
     print(f"{'what':48s} {'detente s':>10s} {'peacesciencer s':>16s} {'speed-up':>9s}")
     for label, secs, theirs in rows:
         ratio = f"{theirs / secs:8.1f}x" if theirs else ""
@@ -150,8 +203,10 @@ def main() -> None:
         print(f"{label:48s} {secs:10.3f} {theirs_s} {ratio}")
     print(f"peacesciencer pipeline runs (s): {', '.join(f'{t:.2f}' for t in ps)}; unit runs: "
           f"{', '.join(f'{t:.2f}' for t in ps1)}")
-    print(f"peak memory of a process building the pipeline: {memory:.0f} MB")
-    print(f"pipeline / floor (DuckDB -> Arrow): {gather / floor:.1f}x")
+    print(f"peak memory: {memory:.0f} MB building the pipeline in process; {cli_memory:.0f} MB for the CLI")
+    print(f"pipeline / floor: {gather / floor:.1f}x the DuckDB -> Arrow floor, "
+          f"{gather / floor_copy:.1f}x a plain copy; CLI = start-up + pipeline + write would be "
+          f"{startup + gather + write:.2f} s (measured {cli:.2f} s)")
 
 
 if __name__ == "__main__":
