@@ -10,6 +10,7 @@ the end of the comparison window, so they are "not yet treated" throughout it.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -24,6 +25,7 @@ from detente.metrics.scope import Scope, region_of
 if TYPE_CHECKING:
     import duckdb
 
+    from detente.metrics.result import MeasureResult
     from detente.registry.api import Registry
 
 #: Columns of :func:`engagement_dyads`.
@@ -53,13 +55,37 @@ class Treatment:
     types: list[str]
 
 
-def open_registry_for(registry: Any, store: Any) -> Registry:
-    """Open ``registry`` (a URL, an open :class:`Registry`, or None for the default)."""
-    from detente.registry import Registry, open_registry
+def run_dyad_measure(scope: Scope, store: Any, registry: Any,
+                     single: Callable[[Scope, Treatment, duckdb.DuckDBPyConnection], MeasureResult],
+                     panel: Callable[[Scope, Treatment, duckdb.DuckDBPyConnection], MeasureResult]) -> MeasureResult:
+    """Run a dyadic measure: find the scope's treated dyads, then apply the one-engagement
+    design (``single``) or the type design (``panel``) to them.
 
-    if isinstance(registry, Registry):
-        return registry
-    return open_registry(registry, store=store, check_codes=False)
+    Parameters
+    ----------
+    scope : Scope
+    store : path or duckdb connection, optional
+        The analytic store (default store when None).
+    registry : str or Registry, optional
+        Registry URL or an open registry (default registry when None).
+    single, panel : callable
+        ``(scope, treatment, con) -> MeasureResult``.
+    """
+    from detente.metrics._treatment import read_registry
+
+    con = open_store(store)
+    own_con = con is not store
+    try:
+        reg, own_reg = read_registry(registry, store if own_con else None)
+        try:
+            treatment = engagement_dyads(scope, reg, con)
+        finally:
+            if own_reg:
+                reg.close()
+        return (single if scope.engagement is not None else panel)(scope, treatment, con)
+    finally:
+        if own_con:
+            con.close()
 
 
 def _to_cow(frame: pd.DataFrame, con: duckdb.DuckDBPyConnection) -> pd.Series:

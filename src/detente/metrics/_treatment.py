@@ -13,8 +13,9 @@ Participants recorded in Gleditsch–Ward codes are converted to CoW with the da
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -24,9 +25,14 @@ from detente.metrics.scope import Scope, region_of
 if TYPE_CHECKING:
     import duckdb
 
+    from detente.metrics.result import MeasureResult
+    from detente.registry.api import Registry
+
 __all__ = [
     "TREATED_ROLES",
     "first_treated_year",
+    "read_registry",
+    "run_state_measure",
     "scope_participants",
     "treated_state_years",
     "treatment_coverage",
@@ -39,11 +45,65 @@ PARTICIPANT_COLUMNS = ["engagement_id", "type", "start", "end", "ccode", "role",
 TREATED_COLUMNS = ["ccode", "year", "engagement_id", "type", "role", "personnel", "source"]
 
 
-def _registry(registry: str | None, store: str | Path | None):
-    from detente.registry import open_registry
+def read_registry(registry: Any, store: Any = None) -> tuple[Registry, bool]:
+    """An open registry for a measure to read, and whether this call opened it (then close it).
 
-    # The measures only read; code checks would need the state tables loaded for nothing.
-    return open_registry(registry, store=store, check_codes=False, migrate=False)
+    Parameters
+    ----------
+    registry : str, Registry or None
+        A registry URL, an open :class:`~detente.registry.Registry` (returned as it is), or None
+        for the configured one.
+    store : path, optional
+        The analytic store (locates the default registry).
+
+    Raises
+    ------
+    DetenteError
+        The database holds no registry tables (nothing was ever imported or added).
+    """
+    from sqlalchemy import inspect
+
+    from detente.registry import Registry, open_registry
+
+    if isinstance(registry, Registry):
+        return registry, False
+    # The measures only read: no schema migration (a write's job) and no state-code checks
+    # (they would load the state tables for nothing).
+    reg = open_registry(registry, store=store, check_codes=False, migrate=False)
+    if not inspect(reg.engine).has_table("engagements"):
+        url = reg.engine.url.render_as_string(hide_password=True)
+        reg.close()
+        raise DetenteError(f"the registry {url} has no engagements table: add engagements or import the "
+                           "public record (detente registry import-public) first")
+    return reg, True
+
+
+def run_state_measure(scope: Scope, store: str | Path | None, registry: str | None, *,
+                      single: Callable[..., MeasureResult], peacekeeping: Callable[..., MeasureResult],
+                      by_type: Callable[..., MeasureResult]) -> MeasureResult:
+    """Run a state-level measure with the design its scope calls for.
+
+    One engagement goes to ``single(scope, con, store, registry)``; peacekeeping as a whole (no
+    contributor) to ``peacekeeping(scope, con)``, the published studies; any other scope to
+    ``by_type(scope, con, store, registry)``. The store is opened read-only for the run; model
+    cautions are not printed, since each design copies its fits' warnings into the result.
+    """
+    import warnings
+
+    from detente.exceptions import StatisticalWarning
+    from detente.store import connect
+
+    con = connect(store, read_only=True)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", StatisticalWarning)
+            if scope.engagement is not None:
+                return single(scope, con, store, registry)
+            if scope.type == "peacekeeping" and scope.contributor is None:
+                return peacekeeping(scope, con)
+            return by_type(scope, con, store, registry)
+    finally:
+        con.close()
 
 
 def _to_cow(parts: pd.DataFrame, con: duckdb.DuckDBPyConnection | None) -> tuple[pd.DataFrame, int]:
@@ -97,7 +157,7 @@ def scope_participants(
     """
     from detente.registry import participants_frame
 
-    reg = _registry(registry, store)
+    reg, opened = read_registry(registry, store)
     try:
         parts = participants_frame(reg, scope.type) if scope.type else participants_frame(reg)
         if scope.engagement is not None:
@@ -105,7 +165,8 @@ def scope_participants(
             if parts.empty and not reg.exists(scope.engagement):
                 raise DetenteError(f"engagement {scope.engagement!r} is not in the registry")
     finally:
-        reg.close()
+        if opened:
+            reg.close()
     if parts.empty:
         return pd.DataFrame(columns=PARTICIPANT_COLUMNS)
     own = con is None and any(parts["system"].str.lower().eq("gw"))
@@ -200,11 +261,12 @@ def treated_state_years(
 def _yearly_personnel(scope: Scope, registry: str | None, store: str | Path | None) -> pd.DataFrame:
     from detente.registry import yearly_frame
 
-    reg = _registry(registry, store)
+    reg, opened = read_registry(registry, store)
     try:
         y = yearly_frame(reg, scope.type) if scope.type else yearly_frame(reg)
     finally:
-        reg.close()
+        if opened:
+            reg.close()
     if scope.engagement is not None:
         y = y[y["engagement_id"] == scope.engagement]
     y = y.dropna(subset=["personnel"])

@@ -32,6 +32,7 @@ from detente.metrics.communication import (
     event_store,
 )
 from detente.metrics.result import MeasureResult
+from detente.metrics.result import estimate_row as _row
 from detente.metrics.scope import Scope
 from detente.metrics.surveys import compare, load_surveys, weighted_proportions
 
@@ -127,10 +128,6 @@ def misperception_test(before: tuple[int, int], after: tuple[int, int]) -> dict[
             "events_before": nb, "events_after": na}
 
 
-def _row(quantity: str, estimate: float, *, n: int | None, design: str, **extra: Any) -> dict[str, Any]:
-    return {"quantity": quantity, "estimate": estimate, "n": n, "design": design, **extra}
-
-
 def _survey_rows(scope: Scope, store: Path, dyads: pd.DataFrame, ids: set[str]) -> tuple[
         list[dict[str, Any]], dict[str, pd.DataFrame], list[str]]:
     surveys = load_surveys(store)
@@ -151,10 +148,9 @@ def _survey_rows(scope: Scope, store: Path, dyads: pd.DataFrame, ids: set[str]) 
     rows = []
     for r in props.itertuples(index=False):
         wave = f", wave {r.wave}" if "wave" in props.columns else ""
-        rows.append({"quantity": f"share '{r.response}' to '{r.question}', group {r.group}{wave}",
-                     "estimate": r.proportion, "std_error": r.std_error, "conf_low": r.conf_low,
-                     "conf_high": r.conf_high, "n": r.n, "design": design, "se_type": r.se_type,
-                     "n_eff": r.n_eff})
+        rows.append(_row(f"share '{r.response}' to '{r.question}', group {r.group}{wave}", r.proportion,
+                         se=r.std_error, low=r.conf_low, high=r.conf_high, n=r.n, design=design,
+                         se_type=r.se_type, n_eff=r.n_eff))
         if r.n < 30:
             warnings.append(f"survey cell '{r.question}' / {r.group}{wave}: only {r.n} respondents")
     details = {"survey_proportions": props}
@@ -167,13 +163,12 @@ def _survey_rows(scope: Scope, store: Path, dyads: pd.DataFrame, ids: set[str]) 
     if comparisons:
         comp = pd.concat(comparisons, ignore_index=True)
         details["survey_comparisons"] = comp
+        design = "difference of weighted proportions, independent samples, two-sided z test"
         for r in comp.itertuples(index=False):
-            rows.append({"quantity": f"difference in share '{r.response}' to '{r.question}', {r.along} "
-                                     f"{r.compared} minus {r.base}" + (f" (group {r.group})" if "group" in comp.columns
-                                                                       and isinstance(r.group, str) else ""),
-                         "estimate": r.difference, "std_error": r.std_error, "conf_low": r.conf_low,
-                         "conf_high": r.conf_high, "p_value": r.p_value, "design": "difference of weighted "
-                         "proportions, independent samples, two-sided z test", "se_type": props["se_type"].iloc[0]})
+            group = f" (group {r.group})" if "group" in comp.columns and isinstance(r.group, str) else ""
+            rows.append(_row(f"difference in share '{r.response}' to '{r.question}', {r.along} {r.compared} minus "
+                             f"{r.base}{group}", r.difference, se=r.std_error, low=r.conf_low, high=r.conf_high,
+                             p=r.p_value, design=design, se_type=props["se_type"].iloc[0]))
     warnings = list(dict.fromkeys(warnings))
     return rows, details, warnings
 
@@ -228,8 +223,8 @@ def acceptance(scope: Scope, *, store: str | Path | None = None, registry: str |
         total += n
         low, high = _wilson(k, n)
         rows.append(_row(f"hostile-event share toward the contributor's forces ({ds}, level)", k / n, n=n,
-                         design=design + " — level in the covered days, descriptive", conf_low=low,
-                         conf_high=high, se_type="Wilson score interval (binomial, events independent)",
+                         design=design + " — level in the covered days, descriptive", low=low,
+                         high=high, se_type="Wilson score interval (binomial, events independent)",
                          dataset=ds))
     if not dyads.empty and total < MIN_EVENTS:
         warnings.append(f"too few events: {total} event(s) from the host(s) toward the contributor's military in "
@@ -261,11 +256,11 @@ def acceptance(scope: Scope, *, store: str | Path | None = None, registry: str |
         diagnostics["misperception alert"] = test
         d = "before/after the engagement start in one event dataset, pooled over eligible dyads (descriptive)"
         rows.append(_row("hostile-event share before the engagement", test["share_before"], n=nb, design=d,
-                         conf_low=_wilson(kb, nb)[0], conf_high=_wilson(kb, nb)[1]))
+                         low=_wilson(kb, nb)[0], high=_wilson(kb, nb)[1]))
         rows.append(_row("hostile-event share after the engagement", test["share_after"], n=na, design=d,
-                         conf_low=_wilson(ka, na)[0], conf_high=_wilson(ka, na)[1]))
+                         low=_wilson(ka, na)[0], high=_wilson(ka, na)[1]))
         rows.append(_row("rise in hostile-event share (after minus before)", test["rise"], n=nb + na, design=d,
-                         p_value=test["p_value"], se_type="one-sided Fisher exact test (after > before)"))
+                         p=test["p_value"], se_type="one-sided Fisher exact test (after > before)"))
         if min(nb, na) < MIN_EVENTS:
             warnings.append(f"too few events for the alert: {nb} before and {na} after (fewer than {MIN_EVENTS} "
                             "on a side); a missing alert is no all-clear")

@@ -27,7 +27,9 @@ import numpy as np
 import pandas as pd
 
 from detente.exceptions import DetenteError
+from detente.metrics._dyad_treatment import mean_row
 from detente.metrics.result import MeasureResult
+from detente.metrics.result import estimate_row as _row
 from detente.metrics.scope import Scope, region_of
 
 if TYPE_CHECKING:
@@ -439,28 +441,6 @@ def _fit_did(panel: pd.DataFrame) -> dict[str, Any]:
 # -- the measure --------------------------------------------------------------------------------
 
 
-def _row(quantity: str, estimate: float, *, n: int | None, design: str, se: float | None = None,
-         low: float | None = None, high: float | None = None, p: float | None = None,
-         se_type: str | None = None, **extra: Any) -> dict[str, Any]:
-    return {"quantity": quantity, "estimate": estimate, "std_error": se, "conf_low": low,
-            "conf_high": high, "p_value": p, "n": n, "design": design, "se_type": se_type, **extra}
-
-
-def _mean_row(quantity: str, values: pd.Series, design: str) -> dict[str, Any]:
-    from scipy import stats
-
-    v = values.dropna().to_numpy(dtype=float)
-    n = len(v)
-    if n == 0:
-        return _row(quantity, float("nan"), n=0, design=design)
-    if n < 2:
-        return _row(quantity, float(v.mean()), n=n, design=design)
-    se = float(v.std(ddof=1) / np.sqrt(n))
-    q = float(stats.t.ppf(0.975, n - 1))
-    return _row(quantity, float(v.mean()), n=n, design=design, se=se, low=v.mean() - q * se,
-                high=v.mean() + q * se, se_type=f"standard error of the mean across dyads, t({n - 1})")
-
-
 def communication(scope: Scope, *, store: str | Path | None = None, registry: str | None = None) -> MeasureResult:
     """M4: UN ideal-point distance and event-data communication around the engagements in ``scope``.
 
@@ -515,10 +495,10 @@ def communication(scope: Scope, *, store: str | Path | None = None, registry: st
     causal = False
     desc = "descriptive before/after of UN ideal-point distance, with matched untreated dyads for reference"
     if not per.empty:
-        rows.append(_mean_row("ideal-point distance, change after engagement (treated)", per["change"], desc))
-        rows.append(_mean_row("ideal-point distance, change over the same years (matched untreated)",
+        rows.append(mean_row("ideal-point distance, change after engagement (treated)", per["change"], desc))
+        rows.append(mean_row("ideal-point distance, change over the same years (matched untreated)",
                               per["control_change"], desc))
-        rows.append(_mean_row("ideal-point distance, treated minus matched change", per["difference"], desc))
+        rows.append(mean_row("ideal-point distance, treated minus matched change", per["difference"], desc))
     if not single and "did" in un:
         did, pre = un["did"], un["pretrend"]
         t = did.tidy().set_index("term").loc["treat_post"]
@@ -633,7 +613,7 @@ def _event_rows(levels: pd.DataFrame, change: pd.DataFrame, coverage: pd.DataFra
             for measure, label in (("per_day", "events per covered day"), ("goldstein_mean", "mean Goldstein"),
                                    ("coop_share", "cooperative share")):
                 diff = g[(measure, "after")] - g[(measure, "before")]
-                rows.append(_mean_row(f"change in {label}, {subset}", diff, design))
+                rows.append(mean_row(f"change in {label}, {subset}", diff, design))
     return rows
 
 

@@ -17,17 +17,17 @@ Designs, chosen by the scope:
 
 from __future__ import annotations
 
-import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
-from detente.exceptions import ModelError, StatisticalWarning
+from detente.exceptions import ModelError
 from detente.metrics._survival_data import acd_state_years
 from detente.metrics._treatment import (
     first_treated_year,
+    run_state_measure,
     scope_participants,
     treated_state_years,
     treatment_coverage,
@@ -82,19 +82,7 @@ def hostilities(scope: Scope, *, store: str | Path | None = None, registry: str 
     >>> from detente.metrics import Scope
     >>> hostilities(Scope(type="joint_exercise", contributor=2)).headline  # doctest: +SKIP
     """
-    from detente.store import connect
-
-    con = connect(store, read_only=True)
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", StatisticalWarning)
-            if scope.engagement is not None:
-                return _single(scope, con, store, registry)
-            if scope.type == "peacekeeping" and scope.contributor is None:
-                return _hks(scope, con)
-            return _type(scope, con, store, registry)
-    finally:
-        con.close()
+    return run_state_measure(scope, store, registry, single=_single, peacekeeping=_hks, by_type=_type)
 
 
 def _base(scope: Scope, design: str, causal: bool, sources: list[str]) -> MeasureResult:

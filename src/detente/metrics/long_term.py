@@ -28,11 +28,9 @@ from detente.metrics._dyad_treatment import (
     Treatment,
     comparison_pool,
     coverage,
-    engagement_dyads,
     match_controls,
     mean_row,
-    open_registry_for,
-    open_store,
+    run_dyad_measure,
     state_years,
 )
 from detente.metrics.result import MeasureResult
@@ -71,15 +69,17 @@ def long_term(scope: Scope, *, store: Any = None, registry: Any = None) -> Measu
     Parameters
     ----------
     scope : Scope
-        One engagement, or a type narrowed by contributor, partner and region.
-    store : path or duckdb connection, optional
-        The analytic store (default store when None).
-    registry : str or Registry, optional
-        Registry URL or an open registry (default registry when None).
+        A type of engagement narrowed by contributor, partner and region (engaged against
+        matched dyads, with a placebo), or one engagement (its dyads, descriptively).
+    store, registry : optional
+        The analytic store (path or open DuckDB connection) and the registry (URL or open
+        registry); the configured ones when None.
 
     Returns
     -------
     MeasureResult
+        Changes at 5 and 10 years in alliance, ideal-point distance and shared IGOs, against
+        matched dyads and in the placebo years, and the neighbours' conflict before and after.
 
     Examples
     --------
@@ -87,12 +87,7 @@ def long_term(scope: Scope, *, store: Any = None, registry: Any = None) -> Measu
     >>> res = long_term(Scope(type="forward_presence", contributor=2))  # doctest: +SKIP
     >>> res.tidy()[["quantity", "estimate", "n"]]  # doctest: +SKIP
     """
-    con = open_store(store)
-    reg = open_registry_for(registry, store)
-    treatment = engagement_dyads(scope, reg, con)
-    if scope.engagement is not None:
-        return _single(scope, treatment, con)
-    return _panel(scope, treatment, con)
+    return run_dyad_measure(scope, store, registry, single=_single, panel=_panel)
 
 
 # ---------------------------------------------------------------- data

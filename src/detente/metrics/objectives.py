@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from detente.exceptions import DetenteError
+from detente.metrics._treatment import read_registry
 from detente.metrics.result import MeasureResult
 from detente.metrics.scope import Scope, region_of
 
@@ -70,15 +71,6 @@ CAVEATS = [
 
 
 # -- registry access -------------------------------------------------------------------------
-
-def _registry(registry: Any, store: Any) -> tuple[Registry, bool]:
-    """An open registry and whether this call opened it (and must close it)."""
-    from detente.registry.api import Registry, open_registry
-
-    if isinstance(registry, Registry):
-        return registry, False
-    return open_registry(registry, store=store, check_codes=False), True
-
 
 def _scope_ids(reg: Registry, scope: Scope) -> tuple[list[str], list[str]]:
     """The ids of the engagements in ``scope``, and of those among them with objectives."""
@@ -420,7 +412,7 @@ def objectives(scope: Scope, *, store: Any = None, registry: Any = None,
         ``estimates``: one row per indicator (``estimate`` = progress bounded to [0, 1]);
         ``details["indicators"]`` the full table, ``details["status"]`` the counts by status.
     """
-    reg, opened = _registry(registry, store)
+    reg, opened = read_registry(registry, store)
     try:
         ids, with_obj = _scope_ids(reg, scope)
         records = reg.records(with_obj) if with_obj else []

@@ -18,14 +18,13 @@ Three designs, chosen by the scope:
 
 from __future__ import annotations
 
-import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
-from detente.exceptions import ModelError, StatisticalWarning
+from detente.exceptions import ModelError
 from detente.metrics._survival_data import (
     FORTNA_CONTROLS,
     acd_state_years,
@@ -34,7 +33,12 @@ from detente.metrics._survival_data import (
     peace_spells,
     ros_shares,
 )
-from detente.metrics._treatment import scope_participants, treated_state_years, treatment_coverage
+from detente.metrics._treatment import (
+    run_state_measure,
+    scope_participants,
+    treated_state_years,
+    treatment_coverage,
+)
 from detente.metrics.result import MeasureResult
 from detente.metrics.result import estimate_row as _row
 from detente.metrics.scope import Scope, region_of
@@ -80,20 +84,7 @@ def peace_duration(
     >>> res = peace_duration(Scope(type="peacekeeping"))  # doctest: +SKIP
     >>> res.details["ros_shares"]  # doctest: +SKIP
     """
-    from detente.store import connect
-
-    con = connect(store, read_only=True)
-    try:
-        with warnings.catch_warnings():
-            # Model cautions are collected into the result's warnings instead.
-            warnings.simplefilter("ignore", StatisticalWarning)
-            if scope.engagement is not None:
-                return _single(scope, con, store, registry)
-            if scope.type == "peacekeeping" and scope.contributor is None:
-                return _fortna(scope, con)
-            return _acd_type(scope, con, store, registry)
-    finally:
-        con.close()
+    return run_state_measure(scope, store, registry, single=_single, peacekeeping=_fortna, by_type=_acd_type)
 
 
 # -- shared pieces ------------------------------------------------------------------------------

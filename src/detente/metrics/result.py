@@ -23,11 +23,12 @@ TIDY_COLUMNS = (
 def estimate_row(
     quantity: str, estimate: float, *, se: float = float("nan"), low: float = float("nan"),
     high: float = float("nan"), p: float = float("nan"), n: int | None = None, design: str = "",
-    se_type: str = "",
+    se_type: str = "", **extra: Any,
 ) -> dict[str, Any]:
-    """One row of a measure's estimates table, with the columns of :data:`TIDY_COLUMNS`."""
+    """One row of a measure's estimates table, with the columns of :data:`TIDY_COLUMNS`; ``extra``
+    keyword columns (the dataset an event-data row comes from, say) follow them."""
     return {"quantity": quantity, "estimate": estimate, "std_error": se, "conf_low": low,
-            "conf_high": high, "p_value": p, "n": n, "design": design, "se_type": se_type}
+            "conf_high": high, "p_value": p, "n": n, "design": design, "se_type": se_type, **extra}
 
 
 @dataclass

@@ -27,11 +27,9 @@ from detente.metrics._dyad_treatment import (
     comparison_pool,
     coverage,
     desta_for,
-    engagement_dyads,
     match_controls,
     mean_row,
-    open_registry_for,
-    open_store,
+    run_dyad_measure,
     state_years,
 )
 from detente.metrics.result import MeasureResult
@@ -67,15 +65,17 @@ def trade_agreements(scope: Scope, *, store: Any = None, registry: Any = None) -
     Parameters
     ----------
     scope : Scope
-        One engagement, or a type narrowed by contributor, partner and region.
-    store : path or duckdb connection, optional
-        The analytic store (default store when None).
-    registry : str or Registry, optional
-        Registry URL or an open registry (default registry when None).
+        A type of engagement, narrowed by contributor, partner and region (the stacked PPML
+        difference-in-differences), or one engagement (its dyads' trade path, descriptive).
+    store, registry : optional
+        The analytic store (path or open DuckDB connection) and the registry (URL or open
+        registry); the configured ones when None.
 
     Returns
     -------
     MeasureResult
+        For a type: the PPML effect and implied change in trade, the OLS check, the pre-trend test
+        and the agreement counts; ``details`` hold the matched dyads, event study and trade paths.
 
     Examples
     --------
@@ -83,12 +83,7 @@ def trade_agreements(scope: Scope, *, store: Any = None, registry: Any = None) -
     >>> res = trade_agreements(Scope(type="forward_presence", contributor=2))  # doctest: +SKIP
     >>> res.tidy()[["quantity", "estimate", "p_value"]]  # doctest: +SKIP
     """
-    con = open_store(store)
-    reg = open_registry_for(registry, store)
-    treatment = engagement_dyads(scope, reg, con)
-    if scope.engagement is not None:
-        return _single(scope, treatment, con)
-    return _panel(scope, treatment, con)
+    return run_dyad_measure(scope, store, registry, single=_single, panel=_panel)
 
 
 # ---------------------------------------------------------------- data
