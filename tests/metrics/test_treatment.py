@@ -59,3 +59,13 @@ def test_first_year_and_coverage(pk_parts: pd.DataFrame, registry_url: str, stor
     lo, hi, sources = treatment_coverage(pk_parts)
     assert "un_peacekeeping_missions_list" in sources
     assert lo is not None and hi is not None and lo <= hosts.start.dt.year.min()
+
+
+@pytest.mark.parametrize("measure", ["hostilities", "trade_agreements", "objectives"])
+def test_a_registry_without_tables_is_named_in_the_error(measure: str, store_path: Path, tmp_path: Path) -> None:
+    from detente.exceptions import DetenteError
+    from detente.metrics import get_measure
+
+    url = f"sqlite:///{tmp_path / 'empty.sqlite'}"
+    with pytest.raises(DetenteError, match=r"empty\.sqlite has no engagements table.*import-public"):
+        get_measure(measure)(Scope(type="joint_exercise"), store=store_path, registry=url)
