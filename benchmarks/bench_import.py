@@ -53,10 +53,11 @@ def detente_import(mirror: Path, in_process: bool) -> int:
             finally:
                 con.close()
             return sum(f.rows for f in done)
+        # as a user runs it (progress bar and summary table included), output captured
         subprocess.run(
-            [sys.executable, "-m", "detente.cli.main", "data", "import", "--quiet",
+            [sys.executable, "-m", "detente.cli.main", "data", "import",
              "--mirror", str(mirror), "--store", str(store)],
-            check=True,
+            check=True, capture_output=True,
         )
         return -1
 
