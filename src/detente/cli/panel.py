@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import gc
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -48,15 +51,20 @@ def _echo(message: str) -> None:
     Console(stderr=True).print(f"[dim]{message}[/]", highlight=False, markup=True)
 
 
-def _one_build() -> None:
-    """This process builds one panel and exits: skip the cyclic garbage collector.
+@contextmanager
+def _one_build() -> Iterator[None]:
+    """Build without the cyclic garbage collector, which is switched back on afterwards.
 
     Its passes over the many objects the imports create cost more than the little cyclic garbage
-    a build leaves behind.
+    one build leaves behind.
     """
-    import gc
-
+    was_enabled = gc.isenabled()
     gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def _parse_add(item: str) -> tuple[str, dict[str, object]]:
@@ -103,10 +111,10 @@ def state_years_cmd(
     store: StoreOpt = None,
 ) -> None:
     """Build a state-year panel and write it to --output."""
-    _one_build()
-    from detente.panel import state_years
+    with _one_build():
+        from detente.panel import state_years
 
-    _build(state_years(system, years=years, mry=mry, store=store, echo=_echo), add, convert, output, names)
+        _build(state_years(system, years=years, mry=mry, store=store, echo=_echo), add, convert, output, names)
 
 
 @app.command("dyad-years")
@@ -125,14 +133,14 @@ def dyad_years_cmd(
     store: StoreOpt = None,
 ) -> None:
     """Build a dyad-year panel (no false dyads) and write it to --output."""
-    _one_build()
-    from detente.panel import dyad_years
+    with _one_build():
+        from detente.panel import dyad_years
 
-    panel = dyad_years(
-        system, directed=directed, years=years, mry=mry, politically_relevant=politically_relevant,
-        store=store, echo=_echo,
-    )
-    _build(panel, add, convert, output, names)
+        panel = dyad_years(
+            system, directed=directed, years=years, mry=mry, politically_relevant=politically_relevant,
+            store=store, echo=_echo,
+        )
+        _build(panel, add, convert, output, names)
 
 
 class ListFormat(StrEnum):
