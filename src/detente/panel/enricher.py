@@ -40,10 +40,13 @@ def source_coverage(source_id: str) -> tuple[int | None, int | None]:
     Parsing every source definition takes longer than building a panel, and an enricher needs
     only its own source's window; :func:`detente.sources.get_source` gives the same values.
     """
+    import importlib.util
     import tomllib
-    from importlib import resources
+    from pathlib import Path
 
-    definition = resources.files("detente.sources") / "definitions" / f"{source_id}.toml"
+    # the package's folder, found without importing the package
+    folder = importlib.util.find_spec("detente.sources").submodule_search_locations[0]
+    definition = Path(folder) / "definitions" / f"{source_id}.toml"
     if not definition.is_file():
         from detente.sources import get_source
 
