@@ -14,9 +14,9 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from detente.exceptions import StatisticalWarning
+from detente.methods._dist import norm_ppf, norm_sf, t_ppf, t_sf
 
 __all__ = ["SE_CLUSTER_COX", "SE_MODEL", "FittedModel"]
 
@@ -107,20 +107,28 @@ class FittedModel:
         with np.errstate(divide="ignore", invalid="ignore"):
             return self.params_ / self.standard_errors_
 
-    def _reference(self) -> Any:
+    def _t_df(self) -> float | None:
+        """Degrees of freedom of the t reference, or None for the normal."""
         if self.distribution == "t" and self.df_resid_ is not None and self.df_resid_ > 0:
-            return stats.t(self.df_resid_)
-        return stats.norm()
+            return float(self.df_resid_)
+        return None
+
+    def _upper_tail(self, x: np.ndarray) -> np.ndarray:
+        df = self._t_df()
+        return t_sf(x, df) if df is not None else norm_sf(x)
+
+    def _quantile(self, q: float) -> float:
+        df = self._t_df()
+        return float(t_ppf(q, df) if df is not None else norm_ppf(q))
 
     @property
     def p_values_(self) -> pd.Series:
         """Two-sided p-values from the reference distribution (normal or t)."""
-        ref = self._reference()
-        return pd.Series(2 * ref.sf(np.abs(self.statistic_.to_numpy())), index=self.params_.index)
+        return pd.Series(2 * self._upper_tail(np.abs(self.statistic_.to_numpy())), index=self.params_.index)
 
     def confidence_intervals_(self, alpha: float = 0.05) -> pd.DataFrame:
         """Wald confidence intervals at level 1 - alpha."""
-        q = self._reference().ppf(1 - alpha / 2)
+        q = self._quantile(1 - alpha / 2)
         se = self.standard_errors_
         return pd.DataFrame(
             {"conf_low": self.params_ - q * se, "conf_high": self.params_ + q * se},

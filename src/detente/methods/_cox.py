@@ -17,11 +17,11 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from detente.exceptions import ConvergenceError, ModelError
 from detente.methods._base import SE_CLUSTER_COX, SE_MODEL, FittedModel
 from detente.methods._design import design
+from detente.methods._dist import chi2_sf
 from detente.methods._glm import check_aliased
 from detente.methods._sandwich import cluster_sums
 
@@ -306,7 +306,7 @@ class CoxPH(FittedModel):
                 "log_likelihood_null": float(ll0),
                 "lr_test": float(lr),
                 "lr_df": p,
-                "lr_p_value": float(stats.chi2.sf(lr, p)),
+                "lr_p_value": float(chi2_sf(lr, p)),
             }
         )
         self._terms = d.terms

@@ -20,11 +20,11 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from detente.exceptions import ModelError
 from detente.methods._base import FittedModel
 from detente.methods._design import _check_columns, _required
+from detente.methods._dist import chi2_sf, f_sf
 
 __all__ = ["EventStudy", "FixedEffectsOLS", "event_study", "feols"]
 
@@ -224,7 +224,7 @@ def event_study(
         stat = float(b @ np.linalg.solve(V, b))
         q = len(lead_names)
         f = stat / q
-        p = float(stats.f.sf(f, q, out.df_resid_)) if out.df_resid_ else float(stats.chi2.sf(stat, q))
+        p = float(f_sf(f, q, out.df_resid_)) if out.df_resid_ else float(chi2_sf(stat, q))
         out.pretrend_ = {"leads": lead_names, "wald": stat, "f": f, "df": q, "p_value": p}
         if p < 0.05:
             out._warn(f"pre-trends: the leads are jointly non-zero (p = {p:.3g}); parallel trends is doubtful")

@@ -13,17 +13,18 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import special, stats
+from scipy import special
 
 from detente.exceptions import ConvergenceError, ModelError
 from detente.methods._base import SE_MODEL, FittedModel, se_cluster_glm
 from detente.methods._design import Design, design
+from detente.methods._dist import norm_cdf, norm_pdf, norm_ppf
 from detente.methods._sandwich import sandwich, small_sample_factor
 
 __all__ = ["GLM", "check_aliased"]
 
 _EPS = np.finfo(float).eps
-_PROBIT_BOUND = -stats.norm.ppf(_EPS)  # as R's binomial("probit") linkinv
+_PROBIT_BOUND = -norm_ppf(_EPS)  # as R's binomial("probit") linkinv
 
 
 def check_aliased(X: np.ndarray, terms: list[str]) -> None:
@@ -73,7 +74,7 @@ class GLM(FittedModel):
             return mu, np.maximum(mu * (1 - mu), _EPS)
         if self.link == "probit":
             e = np.clip(eta, -_PROBIT_BOUND, _PROBIT_BOUND)
-            return stats.norm.cdf(e), np.maximum(stats.norm.pdf(eta), _EPS)
+            return norm_cdf(e), np.maximum(norm_pdf(eta), _EPS)
         if self.link == "log":
             mu = np.exp(np.minimum(eta, 700.0))
             return mu, np.maximum(mu, _EPS)
@@ -99,7 +100,7 @@ class GLM(FittedModel):
         if self.link == "logit":
             return np.log(mu / (1 - mu))
         if self.link == "probit":
-            return stats.norm.ppf(mu)
+            return norm_ppf(mu)
         if self.link == "log":
             return np.log(mu)
         return mu

@@ -12,11 +12,11 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from detente.exceptions import ModelError
 from detente.methods._base import _jsonable, _num
 from detente.methods._design import design
+from detente.methods._dist import chi2_sf, norm_ppf
 
 __all__ = ["KaplanMeier", "km", "logrank", "survival_table"]
 
@@ -73,7 +73,7 @@ def logrank(
     return {
         "statistic": stat,
         "df": G - 1,
-        "p_value": float(stats.chi2.sf(stat, G - 1)),
+        "p_value": float(chi2_sf(stat, G - 1)),
         "groups": [str(x) for x in labels],
         "observed": obs.tolist(),
         "expected": exp_.tolist(),
@@ -145,7 +145,7 @@ class KaplanMeier:
         assert d.duration is not None and d.event is not None and d.entry is not None and d.frame is not None
         self.warnings_.extend(d.notes)
         labels = _group_labels(d.frame, group_cols) if group_cols else np.full(d.n, "all")
-        z = stats.norm.ppf(1 - alpha / 2)
+        z = norm_ppf(1 - alpha / 2)
         parts = []
         for lab in sorted(set(labels)):
             sel = labels == lab

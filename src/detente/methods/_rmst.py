@@ -10,11 +10,11 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from detente.exceptions import ModelError
 from detente.methods._base import _jsonable
 from detente.methods._design import design
+from detente.methods._dist import norm_ppf, norm_sf
 from detente.methods._kaplan_meier import _group_labels, survival_table
 
 __all__ = ["RMST", "rmst"]
@@ -70,7 +70,7 @@ class RMST:
             self.warnings_.append(f"tau not given: using {tau:g}, the shortest follow-up among the groups")
         if tau <= 0:
             raise ModelError("tau must be positive")
-        z = stats.norm.ppf(1 - alpha / 2)
+        z = norm_ppf(1 - alpha / 2)
         rows = []
         for g in groups:
             sel = labels == g
@@ -85,7 +85,7 @@ class RMST:
             se = float(np.hypot(a["std_error"], b["std_error"]))
             zstat = diff / se if se > 0 else np.nan
             rows.append({"term": f"{b['term']} - {a['term']}", "estimate": diff, "std_error": se, "se_type": SE_RMST,
-                         "statistic": zstat, "p_value": float(2 * stats.norm.sf(abs(zstat))),
+                         "statistic": zstat, "p_value": float(2 * norm_sf(abs(zstat))),
                          "conf_low": diff - z * se, "conf_high": diff + z * se})
         self.table_ = pd.DataFrame(rows)
         self.tau_, self.n_, self.events_ = float(tau), d.n, int(d.event.sum())

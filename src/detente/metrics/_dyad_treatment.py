@@ -369,11 +369,11 @@ def desta_for(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
 def mean_row(quantity: str, diff: pd.Series, design: str,
              se_type: str = "standard error of the mean across dyads") -> dict[str, Any]:
     """A tidy estimates row for the mean of unit-level values, with a t-based 95% interval."""
-    from scipy import stats
+    from detente.methods._dist import t_ppf, t_sf
 
     mean, se, n = paired_difference(diff)
     ok = n > 1 and se == se and se > 0
-    p = float(2 * stats.t.sf(abs(mean / se), n - 1)) if ok else float("nan")
-    half = float(stats.t.ppf(0.975, n - 1) * se) if ok else float("nan")
+    p = float(2 * t_sf(abs(mean / se), n - 1)) if ok else float("nan")
+    half = float(t_ppf(0.975, n - 1) * se) if ok else float("nan")
     return {"quantity": quantity, "estimate": mean, "std_error": se, "conf_low": mean - half,
             "conf_high": mean + half, "p_value": p, "n": n, "design": design, "se_type": se_type}

@@ -110,7 +110,7 @@ def misperception_test(before: tuple[int, int], after: tuple[int, int]) -> dict[
         alternative: the odds of a hostile event are higher after), ``alert`` (rise >= ALERT_RISE
         and p < ALERT_ALPHA), ``rule`` (the rule in words).
     """
-    from scipy import stats
+    from detente.methods._dist import fisher_greater
 
     (kb, nb), (ka, na) = before, after
     rule = (f"alert when the hostile share rises by at least {ALERT_RISE:.0%} points and a one-sided Fisher "
@@ -120,8 +120,7 @@ def misperception_test(before: tuple[int, int], after: tuple[int, int]) -> dict[
                 "share_after": float("nan") if na == 0 else ka / na,
                 "rise": float("nan"), "p_value": float("nan"), "alert": False, "rule": rule,
                 "events_before": nb, "events_after": na}
-    table = [[ka, na - ka], [kb, nb - kb]]
-    p = float(stats.fisher_exact(table, alternative="greater").pvalue)
+    p = fisher_greater(ka, na - ka, kb, nb - kb)
     rise = ka / na - kb / nb
     return {"share_before": kb / nb, "share_after": ka / na, "rise": rise, "p_value": p,
             "alert": bool(rise >= ALERT_RISE and p < ALERT_ALPHA), "rule": rule,

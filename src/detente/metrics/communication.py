@@ -403,9 +403,8 @@ def _fit_did(panel: pd.DataFrame) -> dict[str, Any]:
     """Stacked DiD and event study with stack-dyad and stack-year effects, clustered by dyad."""
     import warnings
 
-    from scipy import stats
-
     from detente.methods import feglm
+    from detente.methods._dist import f_sf
 
     data = panel[panel["rel"] != 0].copy()
     data["treat_post"] = data["treated"] * (data["rel"] > 0)
@@ -429,7 +428,7 @@ def _fit_did(panel: pd.DataFrame) -> dict[str, Any]:
         wald = float(b @ np.linalg.solve(v, b))
         f = wald / len(leads)
         df2 = max((study.clusters_ or 2) - 1, 1)
-        p = float(stats.f.sf(f, len(leads), df2))
+        p = float(f_sf(f, len(leads), df2))
     except np.linalg.LinAlgError:
         wald, f, p = float("nan"), float("nan"), float("nan")
     pretrend = {"leads": leads, "wald": wald, "f": f, "df": [len(leads), (study.clusters_ or 2) - 1],

@@ -162,14 +162,14 @@ def _es_path(fit: Any) -> pd.DataFrame:
 
 def _post_average(fit: Any) -> tuple[float, float, float, float, float]:
     """Mean of the lag coefficients 0..+5 with its standard error from the fitted covariance."""
-    from scipy import stats
+    from detente.methods._dist import norm_ppf, norm_sf
 
     names = [n for n in fit.params_.index if "_rel_time" in n and int(n.split("::")[1].rstrip("]")) >= 0]
     a = np.full(len(names), 1.0 / len(names))
     est = float(a @ fit.params_[names].to_numpy())
     se = float(np.sqrt(a @ fit.vcov_.loc[names, names].to_numpy() @ a))
-    q = stats.norm.ppf(0.975)
-    p = float(2 * stats.norm.sf(abs(est / se))) if se > 0 else np.nan
+    q = norm_ppf(0.975)
+    p = float(2 * norm_sf(abs(est / se))) if se > 0 else np.nan
     return est, se, est - q * se, est + q * se, p
 
 

@@ -33,9 +33,9 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from detente.exceptions import DetenteError, ValidationError
+from detente.methods._dist import norm_ppf, norm_sf
 
 __all__ = [
     "SE_METHODS",
@@ -230,7 +230,7 @@ def weighted_proportions(
         raise DetenteError(f"se must be one of {', '.join(SE_METHODS)}, not {se!r}")
     if not 0 < level < 1:
         raise DetenteError(f"level must lie in (0, 1), not {level}")
-    z = float(stats.norm.ppf(0.5 + level / 2))
+    z = float(norm_ppf(0.5 + level / 2))
     by = tuple(by)
     rows = []
     responses = frame.groupby("question")["response"].unique() if "question" in frame.columns else None
@@ -276,7 +276,7 @@ def compare(
     base : str, optional
         The reference value (default: the first in sort order).
     """
-    z = float(stats.norm.ppf(0.5 + level / 2))
+    z = float(norm_ppf(0.5 + level / 2))
     keys = [c for c in props.columns if c not in (along, "response", "proportion", "std_error", "conf_low",
                                                   "conf_high", "n", "n_eff", "weight_sum", "se_type")]
     rows = []
@@ -290,7 +290,7 @@ def compare(
         for _, b in g[g[along].astype(str) != ref].iterrows():
             d = b["proportion"] - a["proportion"]
             s = float(np.hypot(a["std_error"], b["std_error"]))
-            p = float(2 * stats.norm.sf(abs(d) / s)) if s > 0 else float("nan")
+            p = float(2 * norm_sf(abs(d) / s)) if s > 0 else float("nan")
             key = key if isinstance(key, tuple) else (key,)
             rows.append({**dict(zip([*keys, "response"], key, strict=True)), "base": ref, "compared": b[along],
                          "difference": d, "std_error": s, "conf_low": d - z * s, "conf_high": d + z * s,

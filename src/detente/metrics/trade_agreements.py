@@ -370,7 +370,7 @@ def _fit_ppml(panel: pd.DataFrame, warnings: list[str], diagnostics: dict[str, A
 
 
 def _fit_event_study(panel: pd.DataFrame, warnings: list[str]) -> tuple[pd.DataFrame, dict[str, Any]]:
-    from scipy import stats
+    from detente.methods._dist import chi2_sf
 
     data = panel[["trade", "lgdp_p", "stack_dyad", "stack_year", "dyad"]].copy()
     treated_rel = np.where(panel["treated"].to_numpy() == 1, panel["rel"].to_numpy(), np.iinfo(np.int64).min)
@@ -406,7 +406,7 @@ def _fit_event_study(panel: pd.DataFrame, warnings: list[str]) -> tuple[pd.DataF
         v = fit.vcov_.loc[leads, leads].to_numpy()
         try:
             chi2 = float(b @ np.linalg.solve(v, b))
-            pretrend = {"chi2": chi2, "df": len(leads), "p_value": float(stats.chi2.sf(chi2, len(leads)))}
+            pretrend = {"chi2": chi2, "df": len(leads), "p_value": float(chi2_sf(chi2, len(leads)))}
         except np.linalg.LinAlgError:
             warnings.append("the lead covariance is singular: no pre-trend test.")
     return out.reset_index(drop=True), pretrend
