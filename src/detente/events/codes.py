@@ -15,6 +15,8 @@ from functools import lru_cache
 import numpy as np
 import pyarrow as pa
 
+from detente.events.distinct import with_nulls
+
 #: Which alias scheme of the states layer reads each layout's actor countries.
 SCHEME_OF_LAYOUT = {"gdelt1": "cameo", "gdelt2": "cameo", "icews": "names"}
 SYSTEMS = ("cow", "gw")
@@ -119,7 +121,6 @@ def resolve(
             inside = valid_day & (day >= start[r, None]) & (day <= end[r, None])
             np.minimum.at(table, k, np.where(inside, state[r, None], _NONE))
         lookup = np.where(table == _NONE, -1, table).astype(np.int16).ravel()
-        states = lookup[flat]
-        missing = states < 0
-        out[system] = pa.array(states, mask=missing) if missing.any() else pa.array(states)
+        states = np.take(lookup, flat, mode="clip")  # flat is in range by construction
+        out[system] = with_nulls(states, states < 0, pa.int16())
     return out

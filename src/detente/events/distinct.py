@@ -54,7 +54,7 @@ class Distinct:
         lookup = np.empty(len(self.values) + 1, dtype=dtype)
         lookup[: len(self.values)] = per_value
         lookup[-1] = missing
-        return lookup[self.index]
+        return np.take(lookup, self.index, mode="wrap")  # -1 wraps to ``missing``
 
     def mapped(self, fn: Callable[[Any], Any], dtype: Any, missing: Any = 0) -> np.ndarray:
         """``fn`` of each distinct value, spread to the rows."""
@@ -70,9 +70,22 @@ def dictionary(positions: np.ndarray, values: Sequence[str]) -> pa.DictionaryArr
     ['b', None, 'a', 'b']
     """
     positions = positions.astype(np.int32, copy=False)
-    missing = positions < 0
-    indices = pa.array(positions, mask=missing) if missing.any() else pa.array(positions)
-    return pa.DictionaryArray.from_arrays(indices, pa.array(list(values) or [""], pa.string()))
+    indices = with_nulls(positions, positions < 0, pa.int32())
+    # positions are in range by construction: no second pass to check them
+    return pa.DictionaryArray.from_arrays(indices, pa.array(list(values) or [""], pa.string()), safe=False)
+
+
+def with_nulls(values: np.ndarray, missing: np.ndarray, typ: pa.DataType) -> pa.Array:
+    """An Arrow array over ``values`` (zero-copy) with nulls where ``missing``.
+
+    Examples
+    --------
+    >>> with_nulls(np.array([1, 2, 3], dtype=np.int16), np.array([False, True, False]), pa.int16()).to_pylist()
+    [1, None, 3]
+    """
+    values = np.ascontiguousarray(values)
+    bitmap = pa.py_buffer(np.packbits(~missing, bitorder="little")) if missing.any() else None
+    return pa.Array.from_buffers(typ, len(values), [bitmap, pa.py_buffer(values)])
 
 
 def constant(value: str, n: int) -> pa.DictionaryArray:
