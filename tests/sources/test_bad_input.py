@@ -280,3 +280,31 @@ def test_reimport_is_idempotent(good_store, mirror) -> None:
         con.close()
     assert rows == [("cow_majors_v2016.csv", 14), ("cow_states_v2016.csv", 243), ("cw_system_isard.csv", 243)]
     assert n == 243
+
+
+def test_interrupted_parallel_import_stops_and_leaves_whole_sources(tmp_path, mirror, good_store) -> None:
+    import _thread
+
+    store = tmp_path / "store.duckdb"
+    shutil.copy(good_store, store)
+    ids = ["cow_nmc", "strategic_rivalries", LONG[0], "cow_trade", "cow_igo", "minimum_distance"]
+    finished: list[str] = []
+
+    def progress(source, _n: int) -> None:
+        finished.append(source.id)
+        if len(finished) == 1:
+            _thread.interrupt_main()  # Ctrl-C while the other sources are under way
+
+    con = connect(store)
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            import_all(con, mirror, ids, progress=progress, workers=2)
+        (n,) = con.execute("select count(*) from meta.catalog").fetchone()  # the connection still works
+    finally:
+        con.close()
+    assert n > 0
+    imported = _catalog_matches_tables(store)
+    assert set(finished) <= set(imported) | set(IMPORTED)
+    assert not set(ids) <= set(imported)  # it stopped before the end
+    for source in imported:
+        assert imported[source] == sum(f.rows for f in get_source(source).files), source

@@ -104,6 +104,8 @@ def _load_file(
         (rows,) = con.execute(
             f"create or replace table {target} as select {select_list(spec)} from {raw_sql}"
         ).fetchone() or (None,)
+    except duckdb.InterruptException:
+        raise
     except duckdb.Error as exc:
         raise _Diagnose(label, spec, diagnose_sql, str(exc).splitlines()[0]) from None
     if spec.loader:  # a loader may read with the rejects table
@@ -308,9 +310,11 @@ def _run_parallel(
     lock = threading.Lock()
     stop = threading.Event()
     failures: dict[str, BaseException] = {}
+    cursors = [con.cursor() for _ in range(workers)]
+    # each worker says when it no longer uses its cursor (Thread.join can be fooled by an interrupt)
+    finished = [threading.Event() for _ in cursors]
 
-    def worker() -> None:
-        cur = con.cursor()
+    def worker(cur: duckdb.DuckDBPyConnection, done: threading.Event) -> None:
         try:
             while not stop.is_set():
                 with lock:
@@ -323,19 +327,25 @@ def _run_parallel(
                     failures[source.id] = exc
                     stop.set()
         finally:
-            cur.close()
+            done.set()
 
-    threads = [threading.Thread(target=worker, name=f"detente-import-{i}") for i in range(workers)]
-    for t in threads:
-        t.start()
-    try:
-        for t in threads:
-            t.join()
-    except BaseException:
-        stop.set()
-        for t in threads:
-            t.join()
-        raise
+    for i, (cur, done) in enumerate(zip(cursors, finished, strict=True)):
+        threading.Thread(target=worker, args=(cur, done), name=f"detente-import-{i}", daemon=True).start()
+    interrupt: BaseException | None = None
+    while not all(done.is_set() for done in finished):
+        try:
+            for done in finished:
+                done.wait()
+        except BaseException as exc:  # Ctrl-C: abort the running statements, which roll back
+            if interrupt is None:
+                interrupt = exc
+                stop.set()
+                for cur in cursors:
+                    cur.interrupt()
+    for cur in cursors:
+        cur.close()
+    if interrupt is not None:
+        raise interrupt
     for source in sources:
         if source.id in failures:
             raise failures[source.id]
