@@ -38,8 +38,13 @@ def damaged(tmp_path: Path, mirror: Path) -> tuple[Path, dict[int, str], int]:
     return path, bad, len(body) - len(bad)
 
 
-def test_bad_rows_reported_by_file_and_line(tmp_path: Path, damaged) -> None:
+@pytest.mark.parametrize("piece", [None, 2048], ids=["whole", "pieces"])
+def test_bad_rows_reported_by_file_and_line(tmp_path: Path, damaged, piece, monkeypatch) -> None:
     path, bad, good = damaged
+    if piece:  # a large file is read in pieces: lines must still be counted from the file's start
+        from detente.events import reader
+
+        monkeypatch.setattr(reader, "PIECE_BYTES", piece)
     report = import_events(path, tmp_path / "store")
     assert report.bad == len(bad)
     assert {b.line: b.file for b in report.bad_rows} == dict.fromkeys(bad, str(path))
