@@ -145,10 +145,14 @@ def _mixed_panels(store):
         dyad_years("gw", years="1995-2000", con=store, echo=None).convert("cow")
         .add("atop").add("majors").add("ucdp_acd")
     )
-    return {"cow": cow, "gw_converted": gw}
+    relevant = (
+        dyad_years("cow", years="1990-2000", politically_relevant=True, con=store, echo=None)
+        .add("contiguity").add("gml_mids").add("nmc")
+    )
+    return {"cow": cow, "gw_converted": gw, "relevant": relevant}
 
 
-@pytest.mark.parametrize("which", ["cow", "gw_converted"])
+@pytest.mark.parametrize("which", ["cow", "gw_converted", "relevant"])
 def test_batches_equal_the_whole_table(store, which):
     panel = _mixed_panels(store)[which]
     whole = panel.to_arrow()
@@ -159,13 +163,14 @@ def test_batches_equal_the_whole_table(store, which):
     assert pa.Table.from_batches(parts, schema=schema).equals(whole)
 
 
-def test_converted_dyad_keys_build_as_in_sql(store):
-    panel = _mixed_panels(store)["gw_converted"]
+@pytest.mark.parametrize(("which", "dyad_column"), [("gw_converted", "atop_any"), ("relevant", "gml_onset")])
+def test_joined_or_filtered_units_build_as_in_sql(store, which, dyad_column):
+    panel = _mixed_panels(store)[which]
     gather, sql = panel.to_arrow(), panel.to_arrow(engine="duckdb")
     assert gather.schema == sql.schema
     for name in gather.column_names:
         assert gather.column(name).equals(sql.column(name)), name
-    assert pa.compute.sum(gather.column("atop_any")).as_py() > 0
+    assert pa.compute.sum(gather.column(dyad_column)).as_py() > 0
 
 
 def test_a_refused_merge_writes_no_file(store, tmp_path, monkeypatch):

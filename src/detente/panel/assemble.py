@@ -85,25 +85,28 @@ class GatherAssembler:
 
     # -- inputs ----------------------------------------------------------------------------
     def _unit(self, con) -> None:
-        """The unit's key columns as numpy arrays, in (codes, year) order."""
+        """The unit's key columns as numpy arrays in (codes, year) order, and its runs of years.
+
+        A run is a stretch of rows of one state (or dyad) in consecutive years; the codes are
+        constant along it, so much of the indexing is done once per run (a few thousand) rather
+        than once per row (millions).
+        """
         first, last = self.p.years
         self.span = last - first + 1
-        self.runs: dict[str, np.ndarray] | None = None
-        runs = self.b.runs_sql()
-        names = [c for c in self.p.key_columns if c != "year"]
-        if runs is not None:
-            sql, codes = runs
+        self.primary = [c for c in self.p.key_columns if c != "year"][: 1 if self.p.unit == "state_year" else 2]
+        runs_sql = self.b.runs_sql()
+        if runs_sql is not None:
+            sql, codes = runs_sql
             table = con.sql(sql).to_arrow_table()
-            runs = {name: to_numpy(table.column(c))[0] for name, c in zip(names, codes, strict=True)}
-            runs["y0"], runs["y1"] = (to_numpy(table.column(c))[0] for c in ("y0", "y1"))
-            rows = expand_runs(runs, tuple(names))
+            runs = {name: to_numpy(table.column(c))[0] for name, c in zip(self.primary, codes, strict=True)}
+            runs["y0"], y1 = (to_numpy(table.column(c))[0] for c in ("y0", "y1"))
+            runs["y1"] = y1
+            rows = expand_runs(runs, tuple(self.primary))
             cols = {name: (rows[name], None) for name in self.p.key_columns}
             self.key_types = dict.fromkeys(self.p.key_columns, pa.int16())
-            lengths = runs["y1"].astype(np.intp) - runs["y0"] + 1
-            runs["start"] = np.cumsum(lengths) - lengths
-            runs["length"] = lengths
-            self.runs = runs
-        else:
+            runs["length"] = y1.astype(np.intp) - runs["y0"] + 1
+            runs["start"] = np.cumsum(runs["length"]) - runs["length"]
+        else:  # joined (converted codes) or filtered (politically relevant): DuckDB makes the rows
             table = con.sql(self.b.unit_sql()).to_arrow_table()
             self.key_types = {name: table.schema.field(name).type for name in self.p.key_columns}
             cols = {name: to_numpy(table.column(name)) for name in table.column_names}
@@ -114,17 +117,33 @@ class GatherAssembler:
                 order = np.empty(len(rid), dtype=np.intp)
                 order[rid] = np.arange(len(rid), dtype=np.intp)
                 cols = {k: (v[order], None if ok is None else ok[order]) for k, (v, ok) in cols.items()}
+            runs = _runs_of([cols[c][0] for c in self.primary], cols["year"][0], self.primary)
+        begin = _dyad_key(runs[self.primary[0]], runs[self.primary[-1]], runs["y0"])
+        if not np.all(begin[1:] > begin[:-1] + runs["length"][:-1] - 1):
+            raise PanelError("the unit's rows are not in (codes, year) order; please report this")
+        self.runs = runs
         self.keys = cols
         self.n = len(cols["year"][0])
         self._compact: dict[str, tuple[np.ndarray, int]] = {}
         self._cells: dict[str, np.ndarray] = {}
-        self._ukey: np.ndarray | None = None
         self._inside: dict[tuple[int, int], np.ndarray | None] = {}
 
     def _per_row(self, base: np.ndarray) -> np.ndarray:
-        """``base[run] + (year - y0)`` for every unit row: a value that counts up the years of a run."""
+        """``base[run] + (year - y0)`` for every unit row: a value that counts up the years of a run.
+
+        One array and one cumulative sum: each row adds 1 to the previous one, and the first row
+        of a run jumps to its run's base.
+        """
         runs = self.runs
-        return np.arange(self.n, dtype=np.int64) - np.repeat(runs["start"] - base, runs["length"])
+        out = np.ones(self.n, dtype=np.int64)
+        if self.n:
+            base = base.astype(np.int64)
+            jump = np.empty(len(base), dtype=np.int64)
+            jump[0] = base[0]
+            jump[1:] = base[1:] - (base[:-1] + runs["length"][:-1] - 1)
+            out[runs["start"]] = jump
+            np.cumsum(out, out=out)
+        return out
 
     def _side(self, con, i: int, added: _Added, st: SideTable) -> pa.Table:
         b = self.b
@@ -190,7 +209,7 @@ class GatherAssembler:
         if system not in self._compact:
             present = np.zeros(_CODES, dtype=bool)
             for col in self.b._code_cols(system):
-                codes, ok = (self.runs[col], None) if self.runs is not None else self.keys[col]
+                codes, ok = (self.runs[col], None) if col in self.primary else self.keys[col]
                 present[(codes if ok is None else codes[ok]).astype(np.intp)] = True
             compact = np.cumsum(present, dtype=np.intp) - 1
             compact[~present] = -1
@@ -202,11 +221,10 @@ class GatherAssembler:
         if name not in self._cells:
             compact, m = self._codes(name)
             first = self.p.years[0]
-            if self.runs is not None:
+            if name in self.primary:  # constant along a run: index the runs, then count up the years
                 runs = self.runs
-                base = compact[runs[name].astype(np.intp)] * self.span + (runs["y0"] - first)
-                cells = self._per_row(base)
-            else:
+                cells = self._per_row(compact[runs[name].astype(np.intp)] * self.span + (runs["y0"] - first))
+            else:  # converted codes may change within a run
                 codes, ok = self.keys[name]
                 cells = compact[codes.astype(np.intp)] * self.span + (self.keys["year"][0] - first)
                 if ok is not None:
@@ -236,14 +254,20 @@ class GatherAssembler:
         n = self.n
         skey = _dyad_key(to_numpy(side.column("code1"))[0], to_numpy(side.column("code2"))[0],
                          to_numpy(side.column("year"))[0])
-        if codes == self.p.key_columns[:2]:
-            # the unit is sorted by its own codes and year: find each record's row by binary search
-            ukey = self._sorted_key()
-            at = np.searchsorted(ukey, skey)
-            at[at == n] = 0
-            found = ukey[at] == skey if n else np.zeros(len(skey), dtype=bool)
+        if codes == self.primary:
+            # the record's run: the last run starting at or before it, if it is the same dyad's
+            # and long enough (runs are sorted and a dyad's runs do not overlap)
+            runs = self.runs
+            if not len(runs["start"]):
+                return _Map("rows", np.empty(0, dtype=np.intp), np.empty(0, dtype=np.intp), n)
+            s1, s2, syear = (to_numpy(side.column(c))[0] for c in ("code1", "code2", "year"))
+            j = np.searchsorted(_dyad_key(runs[codes[0]], runs[codes[1]], runs["y0"]), skey, side="right") - 1
+            found = j >= 0
+            j[~found] = 0
+            offset = syear - runs["y0"][j].astype(np.intp)
+            found &= (runs[codes[0]][j] == s1) & (runs[codes[1]][j] == s2) & (offset < runs["length"][j])
             rows = np.flatnonzero(found)
-            cells = at[rows]
+            cells = runs["start"][j[rows]] + offset[rows]
             if len(cells) > 1 and not np.all(cells[1:] > cells[:-1]):
                 order = np.argsort(cells, kind="stable")
                 rows, cells = rows[order], cells[order]
@@ -267,22 +291,6 @@ class GatherAssembler:
                 found &= ok
         index = np.where(found, order[at] if k else 0, k).astype(np.intp)
         return _Map("grid", np.arange(k), np.arange(k), k, index)
-
-    def _sorted_key(self) -> np.ndarray:
-        """The unit's (code1, code2, year) packed into one increasing integer per row."""
-        if self._ukey is None:
-            c1, c2 = self.p.key_columns[:2]
-            if self.runs is not None:
-                runs = self.runs
-                begin = _dyad_key(runs[c1], runs[c2], runs["y0"])
-                ordered = np.all(begin[1:] > begin[:-1] + runs["length"][:-1] - 1)
-                self._ukey = self._per_row(begin)
-            else:
-                self._ukey = _dyad_key(self.keys[c1][0], self.keys[c2][0], self.keys["year"][0])
-                ordered = np.all(self._ukey[1:] > self._ukey[:-1])
-            if not ordered:
-                raise PanelError("the unit's rows are not in (code1, code2, year) order; please report this")
-        return self._ukey
 
     def _duplicates(self, side: pa.Table, level: str, rows: np.ndarray, added, st) -> None:
         """Refuse a side table with several records for a unit, showing the keys (error path)."""
@@ -623,6 +631,22 @@ def _and(a: np.ndarray | None, b: np.ndarray | None) -> np.ndarray | None:
     if b is None:
         return a
     return a & b
+
+
+def _runs_of(codes: list[np.ndarray], year: np.ndarray, names: list[str]) -> dict[str, np.ndarray]:
+    """The runs of rows sorted by codes and year: where the codes change or a year is skipped."""
+    n = len(year)
+    new = np.ones(n, dtype=bool)
+    if n:
+        new[1:] = year[1:] != year[:-1] + 1
+        for c in codes:
+            new[1:] |= c[1:] != c[:-1]
+    start = np.flatnonzero(new)
+    runs = {name: c[start] for name, c in zip(names, codes, strict=True)}
+    runs["y0"] = year[start]
+    runs["start"] = start
+    runs["length"] = np.diff(np.append(start, n))
+    return runs
 
 
 def _dyad_key(code1: np.ndarray, code2: np.ndarray, year: np.ndarray) -> np.ndarray:
