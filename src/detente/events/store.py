@@ -151,43 +151,53 @@ class _Import:
     entries: dict[str, dict] = field(default_factory=dict)
     replaced: dict[str, dict] = field(default_factory=dict)
     _files: dict[str, FileReport] = field(default_factory=dict)
+    _current: list[str] = field(default_factory=list)
 
     def read(self, path: Path, hasher: ThreadPoolExecutor) -> None:
-        """Read, check and queue one file (each member of a zip), unless the store holds it."""
+        """Read, check and queue one file (each member of a zip), unless the store holds it.
+
+        The file is hashed while it is parsed. Only when a file of the same size is already in
+        the store (or earlier in this import) can it be the same content, and only then does the
+        first piece wait for the hash before its rows are queued.
+        """
         size = path.stat().st_size
+        others = (*self.known.values(), *self.entries.values())
+        twins = not self.reimport and any(r["bytes"] == size for r in others)
+        pending: Future[str] = hasher.submit(manifest.sha256, path)
         earlier = [r for r in self.known.values() if r["file"] == path.name or r["archive"] == path.name]
-        digest: str | None = None
-        if earlier and not self.reimport and all(r["bytes"] == size for r in earlier):
-            digest = manifest.sha256(path)  # most likely the same file again: check before reading
-            if self._skip(path, digest):
-                return
-            pending: Future[str] | None = None
-        else:
-            pending = hasher.submit(manifest.sha256, path)  # hashed while the first piece is parsed
+        if twins and earlier and all(r["bytes"] == size for r in earlier) and self._skip(path, pending.result()):
+            return  # most likely the same file again: checked before reading it
+        self._current = []
         pieces = read_file(path)
         for parsed in pieces:
             checked = self._check(path, parsed)
-            if pending is not None:
-                digest, pending = pending.result(), None
-                if self._skip(path, digest):
-                    pieces.close()
-                    return
-            self._keep(path, str(digest), size, parsed, checked)
-        if pending is not None:  # an archive without members
-            pending.result()
+            if twins and self._skip(path, pending.result()):
+                pieces.close()
+                return
+            twins = False
+            self._keep(path, size, parsed, checked)
+        self._adopt(path, pending.result())
 
     def _skip(self, path: Path, digest: str) -> bool:
-        """Skip content the store (or this import) already holds; otherwise note what it replaces."""
-        if not self.reimport:
-            for row in (*self.entries.values(), *self.known.values()):
-                if row["sha256"] == digest and row["goldstein"] == self.goldstein:
-                    where = "earlier in this import" if row["import_id"] == self.import_id else f"import {row['import_id']}"
-                    self.report.skipped.append(f"{path}: already in the store as {row['file']} ({where}); skipped")
-                    return True
+        """Whether the store (or this import) already holds this content; it is then skipped."""
+        for row in (*self.entries.values(), *self.known.values()):
+            if row["sha256"] == digest and row["goldstein"] == self.goldstein:
+                where = "earlier in this import" if row["import_id"] == self.import_id else f"import {row['import_id']}"
+                self.report.skipped.append(f"{path}: already in the store as {row['file']} ({where}); skipped")
+                return True
+        return False
+
+    def _adopt(self, path: Path, digest: str) -> None:
+        """Record the digest of the file just read, and the earlier files whose rows it replaces:
+        a file of the same name (a new version), or the same content read again."""
+        for key in self._current:
+            self.entries[key]["sha256"] = digest
         for row in self.known.values():
+            if row["file"] in self.replaced:
+                continue
             if row["file"] == path.name or row["archive"] == path.name or row["sha256"] == digest:
                 self.replaced[row["file"]] = row
-        return False
+                self.report.replaced.append(f"{path}: replaces the rows of {row['file']} from import {row['import_id']}")
 
     def _check(self, path: Path, parsed: Parsed) -> canonical.Checked | None:
         if parsed.table.num_rows == 0:
@@ -197,7 +207,7 @@ class _Import:
             return canonical.check_events(parsed.table, parsed.layout, self.goldstein, key, self.mirror)
         return canonical.check_mentions(parsed.table, key)
 
-    def _keep(self, path: Path, digest: str, size: int, parsed: Parsed, checked: canonical.Checked | None) -> None:
+    def _keep(self, path: Path, size: int, parsed: Parsed, checked: canonical.Checked | None) -> None:
         """Report a piece's bad rows, queue its good ones and add it to its file's manifest row."""
         rows = list(parsed.bad)
         if checked is not None and len(checked.bad):
@@ -217,17 +227,16 @@ class _Import:
                 )
             self._files[key] = FileReport(parsed.file, parsed.layout.name, 0, 0, 0)
             self.report.files.append(self._files[key])
-            if key in self.replaced:
-                old = self.replaced[key]["import_id"]
-                self.report.replaced.append(f"{parsed.file}: replaces the rows of {key} from import {old}")
         report = self._files[key]
         report.rows += parsed.rows_read
         report.kept += kept
         report.bad += len(rows)
         if parsed.layout.name == UNKNOWN.name:
             return  # nothing imported, nothing to remember
+        if key not in self.entries:
+            self._current.append(key)
         entry = self.entries.setdefault(key, {
-            "file": key, "sha256": digest, "bytes": size,
+            "file": key, "sha256": "", "bytes": size,
             "archive": path.name if key != path.name else None,
             "layout": parsed.layout.name,
             "table": EVENTS_DIR if parsed.layout.kind == "events" else MENTIONS_DIR,
