@@ -56,3 +56,29 @@ def test_store_holds_every_file_with_its_row_count(store) -> None:
             (n,) = store.execute(f'select count(*) from "{source.id}"."{spec.table}"').fetchone()
             assert n == spec.rows, f"{source.id}.{spec.table}"
             assert catalog[(source.id, spec.name)] == spec.rows
+
+
+def test_parsed_definitions_are_cached_by_content(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import tomllib
+    from importlib import resources
+
+    from detente.sources import definition
+
+    monkeypatch.setenv("DETENTE_HOME", str(tmp_path))
+    folder = resources.files("detente.sources") / "definitions"
+    expected = [
+        (e.name, tomllib.loads(e.read_text(encoding="utf-8")))
+        for e in sorted(folder.iterdir(), key=lambda e: e.name) if e.name.endswith(".toml")
+    ]
+    assert definition.raw_definitions() == expected  # parsed, then cached
+    (cached,) = (tmp_path / "cache").glob("definitions-*.json")
+
+    def no_parsing(_text: str) -> dict:
+        raise AssertionError("parsed again although cached")
+
+    monkeypatch.setattr(definition.tomllib, "loads", no_parsing)
+    assert definition.raw_definitions() == expected  # read from the cache
+    monkeypatch.undo()
+    monkeypatch.setenv("DETENTE_HOME", str(tmp_path))
+    cached.write_text("{not json", encoding="utf-8")
+    assert definition.raw_definitions() == expected  # an unreadable cache is parsed afresh
