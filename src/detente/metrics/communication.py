@@ -196,13 +196,19 @@ _MEASURES_SQL = """
 """
 
 
-def _subset_sql(source_type: str | None, target_type: str | None) -> str:
-    parts = ["TRUE"]
-    if source_type:
-        parts.append(f"source_type = '{source_type}'")
-    if target_type:
-        parts.append(f"target_type = '{target_type}'")
-    return " AND ".join(parts)
+_COUNTS = ["events", "verbal_coop", "material_coop", "verbal_conflict", "material_conflict"]
+
+
+def _subsets_sql() -> str:
+    """The actor subsets as a SQL table ``subsets(subset, st, tt, ord)`` (type NULL = any)."""
+    def lit(v: str | None) -> str:
+        return "NULL" if v is None else f"'{v}'"
+
+    rows = ", ".join(f"('{label}', {lit(st)}, {lit(tt)}, {i})" for i, (label, (st, tt)) in enumerate(SUBSETS.items()))
+    return f"subsets(subset, st, tt, ord) AS (VALUES {rows})"
+
+
+_IN_SUBSET = "(s.st IS NULL OR e.source_type = s.st) AND (s.tt IS NULL OR e.target_type = s.tt)"
 
 
 def dyad_event_levels(events: Path, dyads: pd.DataFrame) -> pd.DataFrame:
@@ -218,27 +224,26 @@ def dyad_event_levels(events: Path, dyads: pd.DataFrame) -> pd.DataFrame:
     rel = read_events(events)  # noqa: F841 - referenced by name in the SQL below
     import duckdb
 
-    frames = []
-    for label, (st, tt) in SUBSETS.items():
-        sql = f"""
-            WITH pairs(a, b) AS ({_pairs_sql(dyads)})
-            SELECT dataset, least(source_cow, target_cow) AS a, greatest(source_cow, target_cow) AS b,
-                   {_MEASURES_SQL}
-            FROM rel JOIN pairs ON least(source_cow, target_cow) = a AND greatest(source_cow, target_cow) = b
-            WHERE {_subset_sql(st, tt)}
-            GROUP BY ALL
-        """
-        f = duckdb.sql(sql).df()
-        f.insert(1, "subset", label)
-        frames.append(f)
-    return pd.concat(frames, ignore_index=True)
+    # one pass over the events: each dyad's events, then counted once per actor subset
+    sql = f"""
+        WITH pairs(a, b) AS ({_pairs_sql(dyads)}), {_subsets_sql()},
+        e AS (SELECT dataset, least(source_cow, target_cow) AS a, greatest(source_cow, target_cow) AS b,
+                     source_type, target_type, quad_class, goldstein
+              FROM rel JOIN pairs ON least(source_cow, target_cow) = a AND greatest(source_cow, target_cow) = b)
+        SELECT dataset, s.subset, e.a, e.b, {_MEASURES_SQL}
+        FROM e JOIN subsets s ON {_IN_SUBSET}
+        GROUP BY s.ord, s.subset, dataset, e.a, e.b
+        ORDER BY s.ord, dataset, e.a, e.b
+    """
+    return duckdb.sql(sql).df()
 
 
 def dyad_event_change(events: Path, windows: pd.DataFrame) -> pd.DataFrame:
     """Before/after event measures for dyads with a covering dataset (see :func:`before_after_windows`).
 
     Returns one row per dyad x subset x side (``before`` / ``after``) with the measures and
-    ``per_day`` = events / covered days on that side.
+    ``per_day`` = events / covered days on that side; a side without events has counts of 0
+    and no Goldstein mean or cooperative share.
     """
     from detente.events import read_events
 
@@ -248,25 +253,36 @@ def dyad_event_change(events: Path, windows: pd.DataFrame) -> pd.DataFrame:
     rel = read_events(events)  # noqa: F841 - referenced by name in the SQL below
     import duckdb
 
-    span = dt.timedelta(days=EVENT_WINDOW_DAYS)
-    rows = []
-    for r in ok.itertuples(index=False):
-        a, b = min(r.contributor, r.partner), max(r.contributor, r.partner)
-        for label, (st, tt) in SUBSETS.items():
-            for side, lo, hi, ndays in (("before", r.start - span, r.start, r.days_before),
-                                         ("after", r.start, r.start + span, r.days_after)):
-                sql = f"""
-                    SELECT {_MEASURES_SQL} FROM rel
-                    WHERE dataset = '{r.dataset}' AND least(source_cow, target_cow) = {a}
-                      AND greatest(source_cow, target_cow) = {b}
-                      AND date >= DATE '{lo.isoformat()}' AND date < DATE '{hi.isoformat()}'
-                      AND {_subset_sql(st, tt)}
-                """
-                vals = duckdb.sql(sql).df().iloc[0].to_dict()
-                rows.append({"contributor": r.contributor, "partner": r.partner, "dataset": r.dataset,
-                             "subset": label, "side": side, "days": int(ndays), **vals,
-                             "per_day": vals["events"] / int(ndays)})
-    return pd.DataFrame(rows)
+    span = pd.Timedelta(days=EVENT_WINDOW_DAYS)
+    start = pd.to_datetime(ok["start"]).to_numpy()
+    win = pd.DataFrame({  # noqa: F841 - referenced by name in the SQL below
+        "w": np.arange(len(ok)), "dataset": ok["dataset"].astype(str).to_numpy(),
+        "a": np.minimum(ok["contributor"], ok["partner"]).to_numpy(),
+        "b": np.maximum(ok["contributor"], ok["partner"]).to_numpy(),
+        "lo": start - span, "mid": start, "hi": start + span,
+    })
+    sql = f"""
+        WITH {_subsets_sql()},
+        e AS (SELECT w.w, CASE WHEN r.date < w.mid THEN 'before' ELSE 'after' END AS side,
+                     r.source_type, r.target_type, r.quad_class, r.goldstein
+              FROM rel r JOIN win w ON r.dataset = w.dataset AND least(r.source_cow, r.target_cow) = w.a
+                   AND greatest(r.source_cow, r.target_cow) = w.b AND r.date >= w.lo AND r.date < w.hi)
+        SELECT e.w, s.subset, e.side, {_MEASURES_SQL}
+        FROM e JOIN subsets s ON {_IN_SUBSET}
+        GROUP BY ALL
+    """
+    found = duckdb.sql(sql).df()
+    # every dyad, subset and side, with or without events
+    frame = pd.DataFrame([
+        {"w": w, "contributor": r.contributor, "partner": r.partner, "dataset": r.dataset, "subset": label,
+         "side": side, "days": int(days)}
+        for w, r in enumerate(ok.itertuples(index=False)) for label in SUBSETS
+        for side, days in (("before", r.days_before), ("after", r.days_after))
+    ])
+    out = frame.merge(found, on=["w", "subset", "side"], how="left").drop(columns="w")
+    out[_COUNTS] = out[_COUNTS].fillna(0).astype("int64")
+    out["per_day"] = out["events"] / out["days"]
+    return out
 
 
 # -- UN ideal-point distance --------------------------------------------------------------------
@@ -579,9 +595,9 @@ def communication(scope: Scope, *, store: str | Path | None = None, registry: st
 
 def _engaged_pairs(scope: Scope, registry: Any, store: Path, dyads: pd.DataFrame) -> set[tuple[int, int]]:
     """Every contributor-partner pair ever engaged in an engagement of the scope's type."""
-    if scope.type is not None:
+    if scope.type is not None and scope != Scope(type=scope.type):
         every = engagement_dyads(Scope(type=scope.type), registry, store)
-    else:
+    else:  # one engagement, or the whole type: the scope's own dyads
         every = dyads
     return {(min(c, p), max(c, p)) for c, p in zip(every["contributor"], every["partner"], strict=True)}
 
