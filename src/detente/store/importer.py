@@ -179,8 +179,8 @@ def _record(con: duckdb.DuckDBPyConnection, source: Source, done: list[ImportedF
 def _insert(con: duckdb.DuckDBPyConnection, table: str, rows: list[list[object]]) -> None:
     """Insert rows into a catalog table with one statement, one list parameter per column.
 
-    Unnesting column lists is much cheaper in DuckDB than binding one parameter per value (or
-    ``executemany``, cheaper still than that).
+    Unnesting one list per column costs DuckDB far less than binding one parameter per value,
+    and ``executemany`` (one statement per row) costs more still.
     """
     if not rows:
         return
