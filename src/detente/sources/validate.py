@@ -168,12 +168,13 @@ def check_table(
     """Run every column and key check on ``table``; raise on the first failure, else return its rows.
 
     One query computes, per checked column, the non-missing count, min and max and the distinct
-    values (allowed values and country codes) and, per documented key, the number of distinct
-    key hashes. The checks are then evaluated here, and only a failing check scans for its first
-    offending row. Equal keys hash equally, so as many distinct hashes as rows proves a key
-    unique; fewer (a duplicate, or in principle a hash collision) runs the exact check, which
-    names the duplicated lines. ``rows`` (the table's row count, when the caller knows it) picks
-    the cheaper form of the distinct aggregates (see :data:`SHORT_TABLE`).
+    values (allowed values and country codes) and, on a short table, per documented key, the
+    number of distinct key hashes (a long table's keys: :func:`_distinct_key_counts`). The checks
+    are then evaluated here, and only a failing check scans for its first offending row. Equal
+    keys hash equally, so as many distinct hashes as rows proves a key unique; fewer (a
+    duplicate, or in principle a hash collision) runs the exact check, which names the
+    duplicated lines. ``rows`` (the table's row count, when the caller knows it) picks the
+    cheaper form of the distinct aggregates (see :data:`SHORT_TABLE`).
     """
     codes = codes or {}
     if rows is None:
