@@ -32,7 +32,8 @@ import numpy as np
 import pyarrow as pa
 
 from detente.exceptions import PanelError
-from detente.panel.arrays import TYPES, bitmap, from_numpy, numpy_type, to_numpy
+from detente.panel.arrays import TYPES, bitmap, from_numpy, full, numpy_type, to_numpy
+from detente.panel.arrays import empty as empty_array
 from detente.panel.enricher import Column, SideTable
 from detente.panel.units import expand_runs
 
@@ -64,12 +65,14 @@ class _Map:
         if self.kind == "rows":
             hi = self.size if hi is None else hi
             a, b = np.searchsorted(self.cells, [lo, hi])
-            out = np.full(hi - lo, empty, dtype=values.dtype)
+            out = full(hi - lo, empty, values.dtype)
             out[self.cells[a:b] - lo] = values[a:b]
             return out
         grid = np.full(self.size + 1, empty, dtype=values.dtype)
         grid[self.cells] = values
-        return np.take(grid, self.index[lo:hi])
+        index = self.index[lo:hi]
+        # every cell index is valid, so "wrap" skips the bounds checks and writes in place
+        return np.take(grid, index, out=empty_array(len(index), values.dtype), mode="wrap")
 
     def has(self, lo: int = 0, hi: int | None = None) -> np.ndarray:
         """Unit rows ``lo`` to ``hi`` that have a record."""
@@ -135,7 +138,7 @@ class GatherAssembler:
         of a run jumps to its run's base.
         """
         runs = self.runs
-        out = np.ones(self.n, dtype=np.int64)
+        out = full(self.n, 1, np.int64)
         if self.n:
             base = base.astype(np.int64)
             jump = np.empty(len(base), dtype=np.int64)
@@ -558,8 +561,9 @@ class _Pairs(_Job):
 
     def __call__(self, lo: int, hi: int) -> pa.Array:
         pair = self.pair[lo:hi]
-        valid = _and(np.take(self.ok, pair), _part(self.inside, lo, hi))
-        return from_numpy(np.take(self.out, pair), valid, self.sql_type)
+        valid = _and(np.take(self.ok, pair, out=empty_array(len(pair), bool), mode="wrap"), _part(self.inside, lo, hi))
+        data = np.take(self.out, pair, out=empty_array(len(pair), self.out.dtype), mode="wrap")
+        return from_numpy(data, valid, self.sql_type)
 
 
 def _distinct_pairs(data: dict, maps: list[_Map]):
@@ -593,9 +597,10 @@ def _distinct_pairs(data: dict, maps: list[_Map]):
     ids[m1.cells] = inverse.reshape(-1)
 
     def pair() -> np.ndarray:
-        first = np.take(ids, m1.index)
+        first = np.take(ids, m1.index, out=empty_array(len(m1.index), np.intp), mode="wrap")
         first *= u
-        first += np.take(ids, m2.index)
+        second = np.take(ids, m2.index, out=empty_array(len(m2.index), np.intp), mode="wrap")
+        first += second
         return first
 
     return values, valid, u, pair
