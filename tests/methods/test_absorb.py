@@ -9,9 +9,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from detente.exceptions import ModelError
-from detente.methods import poisson
-from detente.methods import feglm
+from detente.exceptions import ModelError, StatisticalWarning
+from detente.methods import feglm, poisson
 
 pytestmark = pytest.mark.filterwarnings("ignore::detente.exceptions.StatisticalWarning")
 
@@ -145,3 +144,18 @@ def test_event_study_equals_pyfixest_with_i_terms(walter) -> None:
     np.testing.assert_allclose(es.standard_errors_.to_numpy(), ref.se().to_numpy(), rtol=1e-8)
     np.testing.assert_allclose(es.p_values_.to_numpy(), ref.pvalue().to_numpy(), rtol=1e-6)
     assert es.pretrend_["df"] == 2 and es.model == "event_study"
+
+
+def test_starting_means_from_a_nested_model_reach_the_same_estimate_sooner() -> None:
+    d = _gravity(seed=4)
+    d["later"] = (d.stack_year.str.split(":").str[1].astype(int) >= 10).astype(int) * d.post
+    small = feglm("y ~ post + x | stack_dyad + stack_year", d)
+    d["start"] = np.nan
+    d.loc[d.index[small.rows_], "start"] = small.fitted_
+    cold = feglm("y ~ post + later + x | stack_dyad + stack_year", d, tol=1e-12)
+    warm = feglm("y ~ post + later + x | stack_dyad + stack_year", d, tol=1e-12, start="start")
+    np.testing.assert_allclose(warm.params_.to_numpy(), cold.params_.to_numpy(), rtol=1e-9)
+    assert warm.iterations_ < cold.iterations_
+    with pytest.warns(StatisticalWarning, match="default start"):
+        bad = feglm("y ~ post + x | stack_dyad + stack_year", d.assign(start=-1.0), start="start")
+    np.testing.assert_allclose(bad.params_.to_numpy(), small.params_.to_numpy(), rtol=1e-12)

@@ -29,6 +29,7 @@ import pandas as pd
 
 from detente.exceptions import ModelError
 from detente.methods._base import FittedModel
+from detente.methods._design import _check_columns
 
 __all__ = ["AbsorbedFit", "AbsorbedOLS", "FixedEffects", "feglm", "fit_absorbed"]
 
@@ -210,6 +211,7 @@ def feglm(
     cluster: str | None = None,
     tol: float = IRLS_TOL,
     maxiter: int = IRLS_MAXITER,
+    start: str | None = None,
 ) -> AbsorbedFit:
     """Poisson pseudo-maximum likelihood (PPML) or OLS with fixed effects absorbed exactly.
 
@@ -227,6 +229,10 @@ def feglm(
         Convergence criterion of the Poisson fit: relative change in deviance.
     maxiter : int
         Most IRLS iterations of the Poisson fit.
+    start : str, optional
+        A column of starting means for the Poisson iterations, such as the ``fitted_`` means of
+        a nested model on the same rows: fewer iterations to the same estimate (the default
+        start is ppmlhdfe's, (y + mean(y)) / 2).
 
     Returns
     -------
@@ -250,9 +256,11 @@ def feglm(
     """
     y_name, terms, fes = _parse(formula, data, cluster)
     x = data[terms].to_numpy(dtype=float) if terms else np.empty((len(data), 0))
+    if start is not None:
+        _check_columns(data, [start], "starting means")
     out = fit_absorbed(data[y_name].to_numpy(dtype=float), x, terms, [data[f].to_numpy() for f in fes],
                        data[cluster].to_numpy() if cluster else None, family=family, tol=tol, maxiter=maxiter,
-                       outcome=y_name)
+                       outcome=y_name, start=None if start is None else data[start].to_numpy(dtype=float))
     out.specification_.update({"formula": formula, "cluster": cluster})
     return out
 
@@ -268,9 +276,11 @@ def fit_absorbed(
     tol: float = IRLS_TOL,
     maxiter: int = IRLS_MAXITER,
     outcome: str = "y",
+    start: np.ndarray | None = None,
 ) -> AbsorbedFit:
     """:func:`feglm` on arrays: outcome, regressors (named), one or two fixed-effect arrays and
-    an optional cluster array, all of one length; rows with a missing value are dropped."""
+    an optional cluster array, all of one length; rows with a missing value are dropped. ``start``
+    (one value per row) gives starting means for the Poisson iterations, see :func:`feglm`."""
     from threadpoolctl import threadpool_limits
 
     if family not in ("poisson", "gaussian"):
@@ -281,11 +291,11 @@ def fit_absorbed(
     # busy machine their spinning costs seconds
     with threadpool_limits(limits=1, user_api="blas"):
         return _fit(np.asarray(y, dtype=float), np.asarray(x, dtype=float).reshape(len(y), -1), list(names),
-                    fixef, cluster, family, tol, maxiter, outcome)
+                    fixef, cluster, family, tol, maxiter, outcome, start)
 
 
 def _fit(y_all: np.ndarray, x_all: np.ndarray, terms: list[str], fixef: list[np.ndarray], cluster: np.ndarray | None,
-         family: str, tol: float, maxiter: int, outcome: str) -> AbsorbedFit:
+         family: str, tol: float, maxiter: int, outcome: str, start: np.ndarray | None) -> AbsorbedFit:
     complete = np.isfinite(y_all) & np.isfinite(x_all).all(axis=1)
     for col in [*fixef, *([cluster] if cluster is not None else [])]:
         complete &= ~pd.isna(col)
@@ -311,7 +321,14 @@ def _fit(y_all: np.ndarray, x_all: np.ndarray, terms: list[str], fixef: list[np.
     ref = "normal reference" if family == "poisson" else "t(G-1) reference"
     names = list(terms)
     if family == "poisson":
-        beta, xw, resid_w, fitted, converged, iters, deviance, names = _irls(y, x, fe, names, tol, maxiter, out)
+        first = None
+        if start is not None:
+            first = np.asarray(start, dtype=float)[rows]
+            if not (np.isfinite(first).all() and (first > 0).all()):
+                first = None
+                out._warn("the starting values are not all positive and finite: the default start is used")
+        beta, xw, resid_w, fitted, converged, iters, deviance, names = _irls(y, x, fe, names, tol, maxiter, out,
+                                                                             first)
     else:
         z = fe.residualise(np.column_stack([y, x]), np.ones(len(y)))
         xd, names, _ = _drop_collinear(z[:, 1:], names, out)
@@ -410,22 +427,27 @@ def _deviance(y: np.ndarray, mu: np.ndarray) -> float:
 
 
 def _irls(y: np.ndarray, x: np.ndarray, fe: FixedEffects, names: list[str], tol: float, maxiter: int,
-          out: AbsorbedFit) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, bool, int, float, list[str]]:
+          out: AbsorbedFit, start: np.ndarray | None = None,
+          ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, bool, int, float, list[str]]:
     """The ppmlhdfe iterations (as pyfixest): returns beta, sqrt(w)-scaled demeaned X, sqrt(w)-scaled
-    working residuals, the fitted means, convergence, iterations, deviance and the kept names."""
-    mu = (y + y.mean()) / 2
+    working residuals, the fitted means, convergence, iterations, deviance and the kept names.
+    ``start`` replaces ppmlhdfe's starting means, (y + mean(y)) / 2."""
+    mu = (y + y.mean()) / 2 if start is None else start
     eta = np.log(mu)
     last = _deviance(y, mu)
     converged = False
     beta = np.zeros(x.shape[1])
+    zx = np.empty((len(y), 1 + x.shape[1]))  # the working outcome beside the regressors
+    zx[:, 1:] = x
     for it in range(1, maxiter + 1):
         z = eta + y / mu - 1
         w = mu
-        zx = fe.residualise(np.column_stack([z, x]), w)
-        zd, xd = zx[:, 0], zx[:, 1:]
+        zx[:, 0] = z
+        res = fe.residualise(zx, w)
+        zd, xd = res[:, 0], res[:, 1:]
         if it == 1:
             xd, names, excl = _drop_collinear(xd, names, out)
-            x = x[:, ~excl]
+            zx = zx[:, np.r_[True, ~excl]]
         sw = np.sqrt(w)
         wx, wz = sw[:, None] * xd, sw * zd
         beta = np.linalg.solve(wx.T @ wx, wx.T @ wz)

@@ -200,8 +200,9 @@ def _panel(scope: Scope, treatment: Treatment, con: duckdb.DuckDBPyConnection) -
     es = pd.DataFrame()
     pretrend: dict[str, Any] = {}
     if fit_ok:
-        rows.extend(_fit_ppml(stacked, warnings, diagnostics))
-        es, pretrend = _fit_event_study(stacked, warnings)
+        ppml_rows, start = _fit_ppml(stacked, warnings, diagnostics)
+        rows.extend(ppml_rows)
+        es, pretrend = _fit_event_study(stacked, warnings, start)
         details["event_study"] = es
         diagnostics["pre_trend_test"] = pretrend
         if pretrend:
@@ -312,7 +313,7 @@ def _stack(first: pd.DataFrame, controls: pd.DataFrame, trade: _Lookup, gdp: _Lo
     return panel
 
 
-def _fit(fml: str, data: pd.DataFrame, family: str, label: str, warnings: list[str]) -> Any:
+def _fit(fml: str, data: pd.DataFrame, family: str, label: str, warnings: list[str], start: str | None = None) -> Any:
     """Fit with the dyad clusters; the fit's own cautions (singletons, separation, collinearity)
     become result warnings so that nothing is dropped silently."""
     import warnings as pywarnings
@@ -321,12 +322,16 @@ def _fit(fml: str, data: pd.DataFrame, family: str, label: str, warnings: list[s
 
     with pywarnings.catch_warnings():
         pywarnings.simplefilter("ignore")
-        fit = feglm(fml, data, family=family, cluster="dyad")
-    warnings.extend(f"{label}: {w}" for w in fit.warnings_)
+        fit = feglm(fml, data, family=family, cluster="dyad", start=start)
+    # rows without trade or GDP are counted once, by the PPML fit, not by every fit
+    warnings.extend(f"{label}: {w}" for w in fit.warnings_ if "dropped for missing values" not in w)
     return fit
 
 
-def _fit_ppml(panel: pd.DataFrame, warnings: list[str], diagnostics: dict[str, Any]) -> list[dict[str, Any]]:
+def _fit_ppml(panel: pd.DataFrame, warnings: list[str],
+              diagnostics: dict[str, Any]) -> tuple[list[dict[str, Any]], np.ndarray | None]:
+    """The PPML DiD rows and its fitted means by panel row (missing where unused), which start
+    the event study's iterations."""
     rows: list[dict[str, Any]] = []
     # the contributor is the same in every dyad of a stack, so its GDP is absorbed by the
     # stack-year effects: only the partner's GDP is a control
@@ -334,17 +339,24 @@ def _fit_ppml(panel: pd.DataFrame, warnings: list[str], diagnostics: dict[str, A
     n_gdp_missing = int((has_trade & panel["lgdp_p"].isna()).sum())
     if n_gdp_missing:
         diagnostics["rows_without_gdp"] = n_gdp_missing
+    n_missing = int((~has_trade | panel["lgdp_p"].isna()).sum())
+    if n_missing:
+        diagnostics["rows_without_trade_or_gdp"] = n_missing
+        warnings.append(f"{n_missing} of {len(panel)} stacked dyad-years have no trade flow or partner GDP on "
+                        "record; they are left out of the trade models (missing, not zero).")
     design = "stacked PPML DiD, stack-dyad and stack-year FE, log GDP controls"
     se_type = "cluster-robust by dyad (CRV1)"
     try:
         fit = _fit("trade ~ post + lgdp_p | stack_dyad + stack_year", panel, "poisson", "PPML", warnings)
     except ModelError as exc:
         warnings.append(f"the PPML model could not be fitted ({exc}); no trade estimate is reported.")
-        return rows
+        return rows, None
+    fitted = np.full(len(panel), np.nan)
+    fitted[fit.rows_] = fit.fitted_
     t = fit.tidy().set_index("term")
     if "post" not in t.index:
         warnings.append("the engagement indicator is collinear with the fixed effects: no trade estimate.")
-        return rows
+        return rows, fitted
     r = t.loc["post"]
     b, lo, hi = float(r["estimate"]), float(r["conf_low"]), float(r["conf_high"])
     n = fit.n_
@@ -366,10 +378,11 @@ def _fit_ppml(panel: pd.DataFrame, warnings: list[str], diagnostics: dict[str, A
                      "design": "stacked OLS DiD, same fixed effects and controls", "se_type": se_type})
     except (ModelError, KeyError) as exc:
         warnings.append(f"the OLS check on log trade could not be fitted ({exc}).")
-    return rows
+    return rows, fitted
 
 
-def _fit_event_study(panel: pd.DataFrame, warnings: list[str]) -> tuple[pd.DataFrame, dict[str, Any]]:
+def _fit_event_study(panel: pd.DataFrame, warnings: list[str],
+                     start: np.ndarray | None = None) -> tuple[pd.DataFrame, dict[str, Any]]:
     from detente.methods._dist import chi2_sf
 
     data = panel[["trade", "lgdp_p", "stack_dyad", "stack_year", "dyad"]].copy()
@@ -387,7 +400,9 @@ def _fit_event_study(panel: pd.DataFrame, warnings: list[str]) -> tuple[pd.DataF
         return pd.DataFrame(), {}
     fml = "trade ~ " + " + ".join(n for _, n in names) + " + lgdp_p | stack_dyad + stack_year"
     try:
-        fit = _fit(fml, data, "poisson", "event study", warnings)
+        if start is not None:
+            data["start"] = start
+        fit = _fit(fml, data, "poisson", "event study", warnings, start=None if start is None else "start")
     except ModelError as exc:
         warnings.append(f"the event-study model could not be fitted ({exc}).")
         return pd.DataFrame(), {}
