@@ -35,7 +35,7 @@ from detente.exceptions import PanelError
 from detente.panel.arrays import TYPES, bitmap, from_numpy, full, numpy_type, to_numpy
 from detente.panel.arrays import empty as empty_array
 from detente.panel.enricher import Column, SideTable
-from detente.panel.units import expand_runs
+from detente.panel.units import count_up, expand_runs
 
 if TYPE_CHECKING:
     from detente.panel.frame import Panel, _Added, _Builder
@@ -132,21 +132,8 @@ class GatherAssembler:
         self._inside: dict[tuple[int, int], np.ndarray | None] = {}
 
     def _per_row(self, base: np.ndarray) -> np.ndarray:
-        """``base[run] + (year - y0)`` for every unit row: a value that counts up the years of a run.
-
-        One array and one cumulative sum: each row adds 1 to the previous one, and the first row
-        of a run jumps to its run's base.
-        """
-        runs = self.runs
-        out = full(self.n, 1, np.int64)
-        if self.n:
-            base = base.astype(np.int64)
-            jump = np.empty(len(base), dtype=np.int64)
-            jump[0] = base[0]
-            jump[1:] = base[1:] - (base[:-1] + runs["length"][:-1] - 1)
-            out[runs["start"]] = jump
-            np.cumsum(out, out=out)
-        return out
+        """``base[run] + (year - y0)`` for every unit row: a value that counts up the years of a run."""
+        return count_up(base, self.runs["length"], empty_array(self.n, np.int64))
 
     def _side(self, con, i: int, added: _Added, st: SideTable) -> pa.Table:
         b = self.b

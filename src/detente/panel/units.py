@@ -147,11 +147,33 @@ def expand_runs(runs: dict[str, np.ndarray], codes: tuple[str, ...]) -> dict[str
     """
     import numpy as np
 
-    lengths = (runs["y1"].astype(np.intp) - runs["y0"] + 1)
-    starts = np.cumsum(lengths) - lengths
-    year = np.arange(int(lengths.sum()), dtype=np.intp) - np.repeat(starts - runs["y0"], lengths)
+    lengths = runs["y1"].astype(np.intp) - runs["y0"] + 1
     out = {c: np.repeat(runs[c].astype(np.int16), lengths) for c in codes}
-    out["year"] = year.astype(np.int16)
+    out["year"] = count_up(runs["y0"], lengths, np.empty(int(lengths.sum()), dtype=np.int16))
+    return out
+
+
+def count_up(base: np.ndarray, lengths: np.ndarray, out: np.ndarray) -> np.ndarray:
+    """Fill ``out`` with ``base[i] + k`` for the k-th row of run ``i`` (runs of ``lengths`` rows).
+
+    Every row is the previous one plus 1, except where a run starts: one cumulative sum.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> count_up(np.array([1990, 7]), np.array([3, 2]), np.empty(5, dtype=np.int64)).tolist()
+    [1990, 1991, 1992, 7, 8]
+    """
+    import numpy as np
+
+    out.fill(1)
+    if len(out):
+        base = base.astype(out.dtype)
+        jump = np.empty(len(base), dtype=out.dtype)
+        jump[0] = base[0]
+        jump[1:] = base[1:] - (base[:-1] + lengths[:-1] - 1)
+        out[np.cumsum(lengths) - lengths] = jump
+        np.cumsum(out, dtype=out.dtype, out=out)
     return out
 
 
