@@ -1,18 +1,21 @@
 """The Spark engine: the same aggregation as DuckDB's, as a PySpark DataFrame plan.
 
 Spark reads the store's hive-partitioned Parquet directly (``year`` and ``month`` become partition
-columns, pruned by date filters), groups on the executors and returns the small grouped result to
-the driver, where the period label and ratios are formed exactly as on the DuckDB path.
+columns, pruned by date filters), groups on the executors and returns the small grouped result to the
+driver through Arrow, where it is sorted and the period labels and ratios are formed exactly as on
+the DuckDB path.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from detente.events.aggregation import Query, events_glob
 from detente.events.cameo import QUAD_NAMES
+from detente.events.canonical import EVENT_SCHEMA
 from detente.events.store import EVENTS_DIR
 
 
@@ -38,6 +41,8 @@ def spark_session(master: str | None = None, *, cores: int | None = None):
         .config("spark.ui.enabled", "false")
         .config("spark.ui.showConsoleProgress", "false")
         .config("spark.sql.session.timeZone", "UTC")
+        # the grouped result reaches pandas as Arrow batches, not pickled rows
+        .config("spark.sql.execution.arrow.pyspark.enabled", "true")
     )
     if url.startswith("local"):
         # The grouped result is small: a few shuffle partitions per core avoid 200 tiny tasks.
@@ -45,12 +50,30 @@ def spark_session(master: str | None = None, *, cores: int | None = None):
     return builder.getOrCreate()
 
 
+def event_schema():
+    """The canonical event schema as a Spark schema, partition keys last.
+
+    Given to the reader, it spares Spark a pass over the files' footers to infer it on every query.
+    """
+    import pyarrow as pa
+    from pyspark.sql import types as T
+
+    spark_types = {
+        pa.int64(): T.LongType(), pa.int32(): T.IntegerType(), pa.int16(): T.ShortType(),
+        pa.int8(): T.ByteType(), pa.float64(): T.DoubleType(), pa.string(): T.StringType(),
+        pa.date32(): T.DateType(),
+    }  # fmt: skip
+    fields = [T.StructField(f.name, spark_types[f.type], True) for f in EVENT_SCHEMA]
+    fields += [T.StructField("year", T.IntegerType(), True), T.StructField("month", T.IntegerType(), True)]
+    return T.StructType(fields)
+
+
 def build(spark, store: str | Path, q: Query):
     """The Spark DataFrame computing the grouped sums for ``q`` (before labels and ratios)."""
     from pyspark.sql import functions as F
 
     events_glob(store)  # raises a clear error when the store is empty
-    df = spark.read.parquet(str(Path(store) / EVENTS_DIR))
+    df = spark.read.schema(event_schema()).parquet(str(Path(store) / EVENTS_DIR))
     sides = ("source", "target") if q.dyadic else (q.role,)
     for side in sides:
         df = df.filter(F.col(q.key_column(side)).isNotNull())
@@ -88,16 +111,30 @@ def aggregate_spark(store: str | Path, q: Query, *, master: str | None = None) -
     return finish(grouped, q)
 
 
-def finish(grouped: pd.DataFrame, q: Query) -> pd.DataFrame:
-    """Labels and ratios from the grouped sums, as the DuckDB query forms them."""
-    out = pd.DataFrame({name: grouped[name] for name in q.key_names})
+def _labels(grouped: pd.DataFrame, q: Query) -> np.ndarray:
+    """The period labels (``YYYY-MM-DD``, ``YYYY-MM``, ``YYYY``), formatted once per distinct period."""
     if q.daily:
-        out["period"] = [d.isoformat() for d in grouped["date"]]
-    elif q.monthly:
-        year, month = grouped["year"].astype("int64"), grouped["month"].astype("int64")
-        out["period"] = [f"{y:04d}-{m:02d}" for y, m in zip(year, month, strict=True)]
+        periods, inverse = np.unique(grouped["date"].to_numpy(), return_inverse=True)
+        labels = [pd.Timestamp(d).date().isoformat() for d in periods]
     else:
-        out["period"] = [f"{y:04d}" for y in grouped["year"].astype("int64")]
+        year = grouped["year"].to_numpy(np.int64)
+        month = grouped["month"].to_numpy(np.int64) if q.monthly else np.zeros_like(year)
+        periods, inverse = np.unique(year * 100 + month, return_inverse=True)
+        labels = [f"{p // 100:04d}-{p % 100:02d}" if q.monthly else f"{p // 100:04d}" for p in periods]
+    return np.asarray(labels, dtype=object)[inverse]
+
+
+def finish(grouped: pd.DataFrame, q: Query) -> pd.DataFrame:
+    """Order and ratios from the grouped sums, as the DuckDB query forms them.
+
+    Sorted on the keys and the grouped period columns (integers or dates), as on the DuckDB path.
+    """
+    order = [*q.key_names, *(["date"] if q.daily else ["year", "month"] if q.monthly else ["year"])]
+    grouped = grouped.sort_values(order, kind="stable", ignore_index=True)
+    out = pd.DataFrame({name: grouped[name] for name in q.key_names})
+    if q.keys == "state":
+        out = out.astype("int64")
+    out["period"] = _labels(grouped, q)
     n = grouped["n"].astype("int64")
     if "count" in q.measures:
         out["events"] = n
@@ -108,8 +145,8 @@ def finish(grouped: pd.DataFrame, q: Query) -> pd.DataFrame:
         out["goldstein_mean"] = grouped["gsum"].astype("float64") / n
         out["goldstein_sum"] = grouped["gsum"].astype("float64")
     if "coop_share" in q.measures:
-        out["coop_share"] = (grouped["q1"].astype("int64") + grouped["q2"].astype("int64")) / n
-    return out.sort_values([*q.key_names, "period"], kind="stable").reset_index(drop=True)
+        out["coop_share"] = (grouped["q1"].fillna(0).astype("int64") + grouped["q2"].fillna(0).astype("int64")) / n
+    return out
 
 
 __all__ = ["aggregate_spark", "build", "spark_session"]
