@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from detente.events.cameo import QUAD_NAMES
@@ -92,6 +93,11 @@ class Query:
         return f"{side}_actor" if self.keys == "cameo" else f"{side}_{self.system}"
 
     @property
+    def period_columns(self) -> tuple[str, ...]:
+        """The grouped columns a period is made of (``date``, or ``year`` and ``month``, or ``year``)."""
+        return ("date",) if self.daily else ("year", "month") if self.monthly else ("year",)
+
+    @property
     def key_names(self) -> tuple[str, ...]:
         """The output key columns before ``period``."""
         return ("source", "target") if self.dyadic else (self.role,)
@@ -145,8 +151,13 @@ def where_sql(q: Query) -> str:
     return " AND ".join(parts) if parts else "TRUE"
 
 
-def duckdb_sql(q: Query, source: str) -> str:
-    """The DuckDB query for ``q`` reading the canonical events from ``source`` (a table expression)."""
+def duckdb_sql(q: Query, source: str, *, labelled: bool = True) -> str:
+    """The DuckDB query for ``q`` reading the canonical events from ``source`` (a table expression).
+
+    With ``labelled=False`` the result keeps the grouped period columns instead of the ``period``
+    label and is not sorted: :func:`order_and_label` finishes it in memory, where a sort of the
+    small result and one label per distinct period are cheaper than DuckDB's per-row formatting.
+    """
     keys = [f"{q.key_column(side)} AS {name}" for side, name in zip(
         ("source", "target") if q.dyadic else (q.role,), q.key_names, strict=True)]
     period_cols = "date" if q.daily else "year, month" if q.monthly else "year"
@@ -170,7 +181,8 @@ def duckdb_sql(q: Query, source: str) -> str:
         else "printf('%04d', year)"
     )  # fmt: skip
     key_type = "::BIGINT" if q.keys == "state" else ""
-    outs = [*(f"{k}{key_type} AS {k}" for k in q.key_names), f"{period} AS period"]
+    period_out = f"{period} AS period" if labelled else ", ".join(q.period_columns)
+    outs = [*(f"{k}{key_type} AS {k}" for k in q.key_names), period_out]
     if "count" in q.measures:
         outs.append("n::BIGINT AS events")
     if "quad" in q.measures:
@@ -182,7 +194,30 @@ def duckdb_sql(q: Query, source: str) -> str:
     # Sorted on the grouped columns, not on the period label: the same order, and a sort of
     # small integers spills less than one of strings when the result is larger than memory.
     order = ", ".join([*q.key_names, period_cols])
-    return f"SELECT {', '.join(outs)} FROM ({inner}) ORDER BY {order}"
+    select = f"SELECT {', '.join(outs)} FROM ({inner})"
+    return f"{select} ORDER BY {order}" if labelled else select
+
+
+def period_labels(frame: pd.DataFrame, q: Query) -> np.ndarray:
+    """The period labels (``YYYY-MM-DD``, ``YYYY-MM``, ``YYYY``) of grouped rows, formatted once per period."""
+    if q.daily:
+        periods, inverse = np.unique(frame["date"].to_numpy(), return_inverse=True)
+        labels = [pd.Timestamp(d).date().isoformat() for d in periods]
+    else:
+        year = frame["year"].to_numpy(np.int64)
+        month = frame["month"].to_numpy(np.int64) if q.monthly else np.zeros_like(year)
+        periods, inverse = np.unique(year * 100 + month, return_inverse=True)
+        labels = [f"{p // 100:04d}-{p % 100:02d}" if q.monthly else f"{p // 100:04d}" for p in periods]
+    return np.asarray(labels, dtype=object)[inverse.reshape(-1)]
+
+
+def order_and_label(frame: pd.DataFrame, q: Query) -> pd.DataFrame:
+    """Sort grouped rows on key and period and put the ``period`` label in place of its columns."""
+    frame = frame.sort_values([*q.key_names, *q.period_columns], kind="stable", ignore_index=True)
+    labels = period_labels(frame, q)
+    frame = frame.drop(columns=list(q.period_columns))
+    frame.insert(len(q.key_names), "period", labels)
+    return frame
 
 
 def events_glob(store: str | Path) -> str:
@@ -238,9 +273,9 @@ def _duckdb(
     source = _source(store)
     con = _connect(memory_limit, temp_directory, threads, config)
     try:
-        sql = duckdb_sql(q, source)
         if output is None:
-            return con.sql(sql).df()
+            return order_and_label(con.sql(duckdb_sql(q, source, labelled=False)).df(), q)
+        sql = duckdb_sql(q, source)
         fmt = "(FORMAT csv, HEADER true)" if output.suffix.lower() == ".csv" else "(FORMAT parquet, COMPRESSION snappy)"
         target = str(output).replace("'", "''")
         return int(con.execute(f"COPY ({sql}) TO '{target}' {fmt}").fetchall()[0][0])
@@ -251,10 +286,14 @@ def _duckdb(
 
 
 def _finish(frame: pd.DataFrame, q: Query) -> pd.DataFrame:
-    frame = frame[q.columns].reset_index(drop=True)
-    for col in q.key_names:
-        if q.keys == "state":
-            frame[col] = frame[col].astype("int64")
+    if list(frame.columns) != q.columns:
+        frame = frame[q.columns]
+    if not isinstance(frame.index, pd.RangeIndex) or frame.index.start != 0:
+        frame = frame.reset_index(drop=True)
+    if q.keys == "state":
+        for col in q.key_names:
+            if frame[col].dtype != "int64":
+                frame[col] = frame[col].astype("int64")
     frame.attrs.update({"unit": q.by, "keys": q.keys, "system": q.system if q.keys == "state" else "cameo"})
     return frame
 

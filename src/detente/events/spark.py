@@ -10,10 +10,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
-from detente.events.aggregation import Query, events_glob
+from detente.events.aggregation import Query, events_glob, order_and_label
 from detente.events.cameo import QUAD_NAMES
 from detente.events.canonical import EVENT_SCHEMA
 from detente.events.store import EVENTS_DIR
@@ -111,30 +110,11 @@ def aggregate_spark(store: str | Path, q: Query, *, master: str | None = None) -
     return finish(grouped, q)
 
 
-def _labels(grouped: pd.DataFrame, q: Query) -> np.ndarray:
-    """The period labels (``YYYY-MM-DD``, ``YYYY-MM``, ``YYYY``), formatted once per distinct period."""
-    if q.daily:
-        periods, inverse = np.unique(grouped["date"].to_numpy(), return_inverse=True)
-        labels = [pd.Timestamp(d).date().isoformat() for d in periods]
-    else:
-        year = grouped["year"].to_numpy(np.int64)
-        month = grouped["month"].to_numpy(np.int64) if q.monthly else np.zeros_like(year)
-        periods, inverse = np.unique(year * 100 + month, return_inverse=True)
-        labels = [f"{p // 100:04d}-{p % 100:02d}" if q.monthly else f"{p // 100:04d}" for p in periods]
-    return np.asarray(labels, dtype=object)[inverse]
-
-
 def finish(grouped: pd.DataFrame, q: Query) -> pd.DataFrame:
-    """Order and ratios from the grouped sums, as the DuckDB query forms them.
-
-    Sorted on the keys and the grouped period columns (integers or dates), as on the DuckDB path.
-    """
-    order = [*q.key_names, *(["date"] if q.daily else ["year", "month"] if q.monthly else ["year"])]
-    grouped = grouped.sort_values(order, kind="stable", ignore_index=True)
-    out = pd.DataFrame({name: grouped[name] for name in q.key_names})
+    """Ratios from the grouped sums, then order and period labels, as the DuckDB path forms them."""
+    out = grouped[[*q.key_names, *q.period_columns]].copy()
     if q.keys == "state":
-        out = out.astype("int64")
-    out["period"] = _labels(grouped, q)
+        out = out.astype({k: "int64" for k in q.key_names})
     n = grouped["n"].astype("int64")
     if "count" in q.measures:
         out["events"] = n
@@ -146,7 +126,7 @@ def finish(grouped: pd.DataFrame, q: Query) -> pd.DataFrame:
         out["goldstein_sum"] = grouped["gsum"].astype("float64")
     if "coop_share" in q.measures:
         out["coop_share"] = (grouped["q1"].fillna(0).astype("int64") + grouped["q2"].fillna(0).astype("int64")) / n
-    return out
+    return order_and_label(out, q)
 
 
 __all__ = ["aggregate_spark", "build", "spark_session"]
