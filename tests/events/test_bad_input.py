@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import inspect
 import zipfile
 from pathlib import Path
 
@@ -74,6 +75,22 @@ def test_strict_names_a_wrong_width_line(tmp_path: Path, mirror: Path) -> None:
     path = write_native(tmp_path / "x.export.CSV", body)
     with pytest.raises(EventsError, match=r"x\.export\.CSV:8: wrong number of fields"):
         import_events(path, tmp_path / "store", strict=True)
+
+
+def test_a_strict_failure_closes_the_file_reader_at_once(tmp_path: Path, damaged) -> None:
+    """The reader's look-ahead thread ends with the import, not when the garbage collector finds
+    the half-read generator (which, run inside another thread's start-up, deadlocked it)."""
+    path, _, _ = damaged
+    with pytest.raises(EventsError) as err:
+        import_events(path, tmp_path / "store", strict=True)
+    frames = []
+    tb = err.value.__traceback__
+    while tb is not None:
+        frames.append(tb.tb_frame)
+        tb = tb.tb_next
+    readers = [v for f in frames for v in f.f_locals.values() if inspect.isgenerator(v)]
+    assert readers, "the importer's frame holds its file reader"
+    assert all(inspect.getgeneratorstate(g) == inspect.GEN_CLOSED for g in readers)
 
 
 def test_truncated_zip_keeps_the_rows_before_the_cut(tmp_path: Path, mirror: Path) -> None:

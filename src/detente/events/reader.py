@@ -294,7 +294,8 @@ def _read_text(name: str, content: bytes | Path, form: Detected, damage: list[Ba
     data = pa.memory_map(str(content)).read_buffer() if isinstance(content, Path) else pa.py_buffer(content)
     pieces = _pieces(data, form.quoted)
     offset = 0  # lines before the current piece
-    with ThreadPoolExecutor(1) as ahead:
+    ahead = ThreadPoolExecutor(1)
+    try:
         future = ahead.submit(_parse_piece, name, pieces[0], form, form.header)
         for i in range(len(pieces)):
             table, numbers = future.result()
@@ -308,6 +309,10 @@ def _read_text(name: str, content: bytes | Path, form: Detected, damage: list[Ba
             rows = table.num_rows + len(numbers)
             yield Parsed(name, form.layout, table, bad, rows, offset + header + 1, skipped)
             offset += header + rows
+    finally:
+        # Not joined: a reader left half-way may be finalised by the garbage collector at any
+        # point of another thread (even inside threading's own bookkeeping), where a join deadlocks.
+        ahead.shutdown(wait=False, cancel_futures=True)
 
 
 def _read_parquet(name: str, path: Path) -> tuple[Layout, pa.Table]:

@@ -169,13 +169,15 @@ class _Import:
             return  # most likely the same file again: checked before reading it
         self._current = []
         pieces = read_file(path)
-        for parsed in pieces:
-            checked = self._check(path, parsed)
-            if twins and self._skip(path, pending.result()):
-                pieces.close()
-                return
-            twins = False
-            self._keep(path, size, parsed, checked)
+        try:
+            for parsed in pieces:
+                checked = self._check(path, parsed)
+                if twins and self._skip(path, pending.result()):
+                    return
+                twins = False
+                self._keep(path, size, parsed, checked)
+        finally:
+            pieces.close()  # now, not whenever the garbage collector finds the reader
         self._adopt(path, pending.result())
 
     def _skip(self, path: Path, digest: str) -> bool:

@@ -364,11 +364,16 @@ class GatherAssembler:
         schema = pa.schema([(name, job.type) for name, job in outputs])
 
         def produce() -> Iterator[pa.RecordBatch]:
-            with ThreadPoolExecutor(max_workers=2) as pool:
+            pool = ThreadPoolExecutor(max_workers=2)
+            try:
                 for lo in range(0, max(self.n, 1), rows):
                     hi = min(lo + rows, self.n)
                     self.bitmaps.clear()
                     yield pa.RecordBatch.from_arrays(self._rows(pool, outputs, lo, hi), schema=schema)
+            finally:
+                # not joined (every job is done): a producer left half-way may be finalised by the
+                # garbage collector inside another thread's bookkeeping, where a join deadlocks
+                pool.shutdown(wait=False, cancel_futures=True)
 
         return schema, produce()
 

@@ -95,6 +95,8 @@ def write_batches(schema: pa.Schema, batches: Iterator[pa.RecordBatch], path: Pa
             rows += batch.num_rows
         complete = True
     finally:
+        if hasattr(batches, "close"):
+            batches.close()  # the producer's threads end now, not when it is collected
         pending.put(None)
         thread.join()
         if failed or not complete:
