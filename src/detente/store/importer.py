@@ -335,7 +335,10 @@ def _run_parallel(
     while not all(done.is_set() for done in finished):
         try:
             for done in finished:
-                done.wait()
+                # short waits: an interrupt that is not a real signal (one raised from another
+                # thread) is only seen between waits, and must not wait for the whole queue
+                while not done.wait(0.05):
+                    pass
         except BaseException as exc:  # Ctrl-C: abort the running statements, which roll back
             if interrupt is None:
                 interrupt = exc
