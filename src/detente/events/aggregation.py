@@ -160,7 +160,7 @@ def duckdb_sql(q: Query, source: str, *, labelled: bool = True) -> str:
     """
     keys = [f"{q.key_column(side)} AS {name}" for side, name in zip(
         ("source", "target") if q.dyadic else (q.role,), q.key_names, strict=True)]
-    period_cols = "date" if q.daily else "year, month" if q.monthly else "year"
+    period_cols = ", ".join(q.period_columns)
     w = "mentions" if q.weight else None
     count = "sum(mentions)" if w else "count(*)"
     quads = [
@@ -286,14 +286,11 @@ def _duckdb(
 
 
 def _finish(frame: pd.DataFrame, q: Query) -> pd.DataFrame:
+    # both engines return the columns in order on a fresh index: no copy unless they differ
     if list(frame.columns) != q.columns:
         frame = frame[q.columns]
-    if not isinstance(frame.index, pd.RangeIndex) or frame.index.start != 0:
-        frame = frame.reset_index(drop=True)
     if q.keys == "state":
-        for col in q.key_names:
-            if frame[col].dtype != "int64":
-                frame[col] = frame[col].astype("int64")
+        frame = frame.astype(dict.fromkeys(q.key_names, "int64"), copy=False)
     frame.attrs.update({"unit": q.by, "keys": q.keys, "system": q.system if q.keys == "state" else "cameo"})
     return frame
 

@@ -15,7 +15,6 @@ import struct
 import zipfile
 import zlib
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -26,6 +25,7 @@ import pyarrow.parquet as pq
 
 from detente.events.layouts import LAYOUTS, Detected, Layout, detect
 from detente.exceptions import EventsError
+from detente.threads import generator_pool
 
 #: Fields parsed as numbers on the fast path (a file with a bad value is re-read as text).
 NUMERIC: dict[str, pa.DataType] = {
@@ -294,8 +294,7 @@ def _read_text(name: str, content: bytes | Path, form: Detected, damage: list[Ba
     data = pa.memory_map(str(content)).read_buffer() if isinstance(content, Path) else pa.py_buffer(content)
     pieces = _pieces(data, form.quoted)
     offset = 0  # lines before the current piece
-    ahead = ThreadPoolExecutor(1)
-    try:
+    with generator_pool(1) as ahead:
         future = ahead.submit(_parse_piece, name, pieces[0], form, form.header)
         for i in range(len(pieces)):
             table, numbers = future.result()
@@ -309,10 +308,6 @@ def _read_text(name: str, content: bytes | Path, form: Detected, damage: list[Ba
             rows = table.num_rows + len(numbers)
             yield Parsed(name, form.layout, table, bad, rows, offset + header + 1, skipped)
             offset += header + rows
-    finally:
-        # Not joined: a reader left half-way may be finalised by the garbage collector at any
-        # point of another thread (even inside threading's own bookkeeping), where a join deadlocks.
-        ahead.shutdown(wait=False, cancel_futures=True)
 
 
 def _read_parquet(name: str, path: Path) -> tuple[Layout, pa.Table]:

@@ -113,8 +113,6 @@ def aggregate_spark(store: str | Path, q: Query, *, master: str | None = None) -
 def finish(grouped: pd.DataFrame, q: Query) -> pd.DataFrame:
     """Ratios from the grouped sums, then order and period labels, as the DuckDB path forms them."""
     out = grouped[[*q.key_names, *q.period_columns]].copy()
-    if q.keys == "state":
-        out = out.astype({k: "int64" for k in q.key_names})
     n = grouped["n"].astype("int64")
     if "count" in q.measures:
         out["events"] = n

@@ -351,8 +351,8 @@ def ideal_point_did(
         c, p, t = int(r.contributor), int(r.partner), int(r.year)
         rows = t + rel
         if rows[0] < years.min() or rows[-1] > years.max():
-            excluded.append((c, p, t, f"its {rows[0]}-{rows[-1]} window (±{WINDOW} years) reaches outside "
-                                      f"UN voting coverage ({years.min()}-{years.max()})"))
+            excluded.append((c, p, t, f"the window (±{WINDOW} years) reaches outside UN voting coverage "
+                                      f"({years.min()}-{years.max()})"))
             continue
         if c not in col or p not in col:
             excluded.append((c, p, t, "no UN ideal point for one of the states"))
@@ -503,7 +503,7 @@ def communication(scope: Scope, *, store: str | Path | None = None, registry: st
     diagnostics["treated dyads with a complete UN window"] = len(per)
     diagnostics["treated dyads without one"] = len(un["excluded"])
     if len(un["excluded"]):
-        reasons = un["excluded"]["reason"].str.replace(r"its \d{4}-\d{4} window", "the window", regex=True).value_counts()
+        reasons = un["excluded"]["reason"].value_counts()
         warnings.append(f"{len(un['excluded'])} of {len(dyads)} dyads left out of the UN-voting comparison "
                         f"(missing outside coverage, never imputed): "
                         + "; ".join(f"{n} × {r}" for r, n in reasons.items()))

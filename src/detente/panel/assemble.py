@@ -36,6 +36,7 @@ from detente.panel.arrays import TYPES, bitmap, from_numpy, full, numpy_type, to
 from detente.panel.arrays import empty as empty_array
 from detente.panel.enricher import Column, SideTable
 from detente.panel.units import count_up, expand_runs
+from detente.threads import generator_pool
 
 if TYPE_CHECKING:
     from detente.panel.frame import Panel, _Added, _Builder
@@ -364,16 +365,11 @@ class GatherAssembler:
         schema = pa.schema([(name, job.type) for name, job in outputs])
 
         def produce() -> Iterator[pa.RecordBatch]:
-            pool = ThreadPoolExecutor(max_workers=2)
-            try:
+            with generator_pool(2) as pool:
                 for lo in range(0, max(self.n, 1), rows):
                     hi = min(lo + rows, self.n)
                     self.bitmaps.clear()
                     yield pa.RecordBatch.from_arrays(self._rows(pool, outputs, lo, hi), schema=schema)
-            finally:
-                # not joined (every job is done): a producer left half-way may be finalised by the
-                # garbage collector inside another thread's bookkeeping, where a join deadlocks
-                pool.shutdown(wait=False, cancel_futures=True)
 
         return schema, produce()
 
