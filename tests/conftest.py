@@ -61,3 +61,14 @@ def registry_url(tmp_path_factory: pytest.TempPathFactory, store_path: Path) -> 
     finally:
         registry.close()
     return url
+
+
+@pytest.fixture(scope="session")
+def spark():
+    """One local Spark session (two cores) for every Spark test."""
+    from detente.events.spark import spark_session
+
+    session = spark_session("local[2]")
+    session.sparkContext.setLogLevel("ERROR")
+    yield session
+    session.stop()

@@ -1,5 +1,5 @@
 """Event-engine fixtures: the mirror's samples written back in their native layouts, a store
-imported from them, and one local Spark session for the whole test session."""
+imported from them."""
 
 from __future__ import annotations
 
@@ -66,17 +66,6 @@ def event_store(tmp_path_factory: pytest.TempPathFactory, native: dict[str, Path
     report = import_events(native["dir"], store)
     assert report.bad == 0, [str(b) for b in report.bad_rows]
     return store
-
-
-@pytest.fixture(scope="session")
-def spark():
-    """One local Spark session (two cores) for every Spark test."""
-    from detente.events.spark import spark_session
-
-    session = spark_session("local[2]")
-    session.sparkContext.setLogLevel("ERROR")
-    yield session
-    session.stop()
 
 
 def generator():

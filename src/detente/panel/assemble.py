@@ -353,29 +353,38 @@ class GatherAssembler:
         """The whole panel as one Arrow table."""
         outputs = self.plan(con)
         with ThreadPoolExecutor(max_workers=2) as pool:
-            arrays = self._rows(pool, outputs, 0, self.n)
+            arrays = self._rows(pool, [job for _, job in outputs], 0, self.n)
         return pa.Table.from_arrays(arrays, names=[name for name, _ in outputs])
+
+    def columns(self, con) -> Columns:
+        """The panel as columns built a row range at a time, on demand.
+
+        Everything that can fail (the store, the enrichers' keys) fails before this returns.
+        """
+        outputs = self.plan(con)
+        schema = pa.schema([(name, job.type) for name, job in outputs])
+        return Columns(schema, self.n, [job for _, job in outputs])
 
     def batches(self, con, rows: int) -> tuple[pa.Schema, Iterator[pa.RecordBatch]]:
         """The schema, and the panel as record batches of ``rows`` rows written one after another.
 
         Everything that can fail (the store, the enrichers' keys) fails before the first batch.
         """
-        outputs = self.plan(con)
-        schema = pa.schema([(name, job.type) for name, job in outputs])
+        columns = self.columns(con)
+        schema = columns.schema
 
         def produce() -> Iterator[pa.RecordBatch]:
             with generator_pool(2) as pool:
                 for lo in range(0, max(self.n, 1), rows):
                     hi = min(lo + rows, self.n)
                     self.bitmaps.clear()
-                    yield pa.RecordBatch.from_arrays(self._rows(pool, outputs, lo, hi), schema=schema)
+                    yield pa.RecordBatch.from_arrays(self._rows(pool, columns.jobs, lo, hi), schema=schema)
 
         return schema, produce()
 
-    def _rows(self, pool, outputs, lo: int, hi: int) -> list[pa.Array]:
+    def _rows(self, pool, jobs: list[_Job], lo: int, hi: int) -> list[pa.Array]:
         # numpy releases the GIL in takes, fills and scatters, so two threads share the columns
-        return list(pool.map(lambda job: job(lo, hi), [job for _, job in outputs]))
+        return list(pool.map(lambda job: job(lo, hi), jobs))
 
     def _validity(self, key, lo: int, hi: int, make) -> tuple[pa.Buffer, int] | None:
         """A validity bitmap and null count, computed once per key and row range (``None``: none missing)."""
@@ -507,6 +516,22 @@ class GatherAssembler:
             jobs.append((name, _Ready(from_numpy(values[order], None if ok is None else ok[order], col.type))))
             self.names[col.name] = name
         return jobs
+
+
+@dataclass(frozen=True)
+class Columns:
+    """A planned panel whose columns are built a row range at a time: ``columns(i, lo, hi)``.
+
+    Column jobs may run on several threads at once.
+    """
+
+    schema: pa.Schema
+    num_rows: int
+    jobs: list[_Job]
+
+    def __call__(self, i: int, lo: int, hi: int) -> pa.Array:
+        """Rows ``lo`` to ``hi`` of column ``i``."""
+        return self.jobs[i](lo, hi)
 
 
 class _Job:

@@ -29,6 +29,8 @@ if TYPE_CHECKING:
     import polars as pl
     import pyarrow as pa
 
+    from detente.panel.assemble import Columns
+
 #: Arrow schema / pandas attrs key holding the panel metadata.
 METADATA_KEY = "detente.panel"
 
@@ -313,6 +315,19 @@ class Panel:
         meta[METADATA_KEY.encode()] = json.dumps(self.metadata).encode()
         schema = schema.with_metadata(meta)
         return schema, (batch.replace_schema_metadata(meta) for batch in batches)
+
+    def columns(self, *, names: str = "detente") -> Columns:
+        """Plan the panel and return its columns, each built a row range at a time when asked.
+
+        ``columns(i, lo, hi)`` is rows ``lo`` to ``hi`` of column ``i`` as an Arrow array;
+        ``columns.schema`` carries the panel metadata. A writer can build and encode a piece of a
+        column at once, while it is in cache, with no whole table in memory. The store is read,
+        and every enricher checked, before this returns.
+        """
+        columns = _Builder(self, names=names, order=True).run_columns()
+        meta = dict(columns.schema.metadata or {})
+        meta[METADATA_KEY.encode()] = json.dumps(self.metadata).encode()
+        return replace(columns, schema=columns.schema.with_metadata(meta))
 
     def write(self, path: str | Path, *, names: str = "detente", order: bool = True) -> Path:
         """Build the panel and write it as Parquet, CSV or Stata ``.dta`` (by extension).
@@ -616,6 +631,16 @@ class _Builder:
         try:
             return GatherAssembler(self).run(con)
         finally:
+            for v in self.views:
+                con.unregister(v)
+
+    def run_columns(self) -> Columns:
+        from detente.panel.assemble import GatherAssembler
+
+        con = self.p._con
+        try:
+            return GatherAssembler(self).columns(con)
+        finally:  # helper tables are read while planning, before any column is built
             for v in self.views:
                 con.unregister(v)
 

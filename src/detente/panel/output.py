@@ -1,27 +1,25 @@
 """Write a panel to Parquet, CSV or Stata ``.dta``, chosen by the file extension.
 
-Parquet is encoded by polars, which compresses the columns in parallel (pyarrow's writer uses one
-thread and takes about twice as long here); polars is imported on a background thread while the
-panel is being built. CSV is written in row groups by a writer thread while the next rows are
+Parquet is encoded by :mod:`detente.panel.parquet_writer`, made for the flat numeric columns of a
+panel (pyarrow writes any other table). CSV is written in row groups by a writer thread while the next rows are
 built, so only a few are in memory at once. A file appears under its name only when complete.
 """
 
 from __future__ import annotations
 
-import importlib
 import os
 import queue
-import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import pyarrow as pa
+
 from detente.exceptions import PanelError
 
 if TYPE_CHECKING:
-    import pyarrow as pa
-
+    from detente.panel.assemble import Columns
     from detente.panel.frame import Panel
 
 FORMATS = {".parquet": "parquet", ".pq": "parquet", ".csv": "csv", ".dta": "stata"}
@@ -50,16 +48,24 @@ def write_panel(panel: Panel, path: Path, *, names: str = "detente") -> tuple[in
         schema, batches = panel.batches(names=names, rows=ROW_GROUP)
         return write_batches(schema, batches, path), len(schema)
     if fmt == "parquet":
-        _import_in_background("polars")
+        columns = panel.columns(names=names)
+        _atomic(path, lambda partial: _write_parquet_columns(columns, partial))
+        return columns.num_rows, len(columns.schema)
     table = panel.to_arrow(names=names)
     write_table(table, path)
     return table.num_rows, table.num_columns
 
 
-def _import_in_background(module: str) -> None:
-    """Start importing ``module`` on a thread; a later ``import`` waits for it to finish."""
-    if module not in sys.modules:
-        threading.Thread(target=importlib.import_module, args=(module,), daemon=True).start()
+def _write_parquet_columns(columns: Columns, path: Path) -> None:
+    """Build and encode each piece of each column in one go (no whole table in memory)."""
+    from detente.panel import parquet_writer
+
+    if not parquet_writer.supports(columns.schema):
+        arrays = [columns(i, 0, columns.num_rows) for i in range(len(columns.schema))]
+        _write_parquet(pa.Table.from_arrays(arrays, schema=columns.schema), path)
+        return
+    with open(path, "wb") as sink:
+        parquet_writer.write_columns(columns.schema, columns.num_rows, columns, sink)
 
 
 def write_batches(schema: pa.Schema, batches: Iterator[pa.RecordBatch], path: Path) -> int:
@@ -136,19 +142,29 @@ def write_table(table: pa.Table, path: Path) -> Path:
             raise PanelError(f"Stata allows names of at most 32 characters: {too_long}")
         df.to_stata(path, write_index=False, version=118)
         return path
-    import polars as pl
+    _atomic(path, lambda partial: _write_parquet(table, partial))
+    return path
 
-    # passing the Arrow schema keeps the narrow types and the panel metadata, which pyarrow and
-    # polars read back; zstd keeps the file small at the speed of snappy here
-    meta = {k.decode(): v.decode() for k, v in (table.schema.metadata or {}).items()}
+
+def _atomic(path: Path, write) -> None:
+    """``write(partial)``, then the partial file takes the name ``path`` (removed on failure)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
     partial = _partial(path)
     try:
-        pl.from_arrow(table).write_parquet(
-            partial, compression="zstd", arrow_schema=table.schema, metadata=meta or None,
-            row_group_size=ROW_GROUP,
-        )
+        write(partial)
     except BaseException:
         _discard(partial)
         raise
     os.replace(partial, path)
-    return path
+
+
+def _write_parquet(table: pa.Table, path: Path) -> None:
+    from detente.panel import parquet_writer
+
+    if parquet_writer.supports(table.schema):
+        with open(path, "wb") as sink:
+            parquet_writer.write_parquet(table, sink)
+        return
+    import pyarrow.parquet as pq
+
+    pq.write_table(table, path, compression="zstd", row_group_size=ROW_GROUP)
