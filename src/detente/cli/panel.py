@@ -46,9 +46,7 @@ NamesOpt = Annotated[Names, typer.Option("--names", help="Column names: detente'
 
 
 def _echo(message: str) -> None:
-    from rich.console import Console
-
-    Console(stderr=True).print(f"[dim]{message}[/]", highlight=False, markup=True)
+    typer.secho(message, err=True, dim=True)
 
 
 @contextmanager
@@ -82,8 +80,6 @@ def _parse_add(item: str) -> tuple[str, dict[str, object]]:
 
 
 def _build(panel, add: str, convert: str | None, output: Path, names: Names) -> None:
-    from rich.console import Console
-
     start = time.perf_counter()
     if convert:
         panel = panel.convert(convert)
@@ -93,10 +89,8 @@ def _build(panel, add: str, convert: str | None, output: Path, names: Names) -> 
     from detente.panel.output import write_panel
 
     rows, columns = write_panel(panel, output, names=names.value)
-    Console(stderr=True).print(
-        f"wrote {rows:,} rows x {columns} columns to {output} in {time.perf_counter() - start:.2f} s",
-        highlight=False,
-    )
+    typer.echo(f"wrote {rows:,} rows x {columns} columns to {output} in {time.perf_counter() - start:.2f} s",
+               err=True)
 
 
 @app.command("state-years")
