@@ -143,21 +143,32 @@ def test_other_types_are_refused_and_written_by_pyarrow_instead(tmp_path: Path) 
 def test_a_failing_column_leaves_no_file(tmp_path: Path) -> None:
     """The file is written under a partial name that takes the real one only when complete."""
     from detente.panel import output
-    from detente.panel.assemble import Columns
+    from detente.panel.assemble import ColumnStream
 
     table = _table(100, 3, 0.1)
 
-    def job(i: int):
-        def rows(lo: int, hi: int) -> pa.Array:
-            if i == 5:
-                raise RuntimeError("the store went away")
-            return table.column(i).slice(lo, hi - lo)
-        return rows
+    class Job:
+        def __init__(self, i: int) -> None:
+            self.i, self.type = i, table.schema.field(i).type
 
-    columns = Columns(table.schema, table.num_rows, [job(i) for i in range(table.num_columns)])
+        def __call__(self, lo: int, hi: int) -> pa.Array:
+            if self.i == 5:
+                raise RuntimeError("the store went away")
+            return table.column(self.i).slice(lo, hi - lo)
+
+    stream = ColumnStream(table.num_rows, iter([(name, Job(i)) for i, name in enumerate(table.column_names)]))
     with pytest.raises(RuntimeError, match="store went away"):
-        output._atomic(tmp_path / "p.parquet", lambda partial: output._write_parquet_columns(columns, partial))
+        output._atomic(tmp_path / "p.parquet", lambda partial: output._write_stream(stream, partial))
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_column_of_another_type_stops_the_stream(tmp_path: Path) -> None:
+    columns = iter([("n", pa.int8(), lambda lo, hi: pa.array([1, 2], pa.int8())),
+                    ("s", pa.string(), lambda lo, hi: pa.array(["a", "b"]))])
+    from detente.panel.parquet_writer import write_column_stream
+
+    with pytest.raises(TypeError, match=r"not s \(string\)"), open(tmp_path / "x.parquet", "wb") as sink:
+        write_column_stream(2, columns, sink)
 
 
 def test_the_footer_is_parquet_thrift(tmp_path: Path) -> None:

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -309,13 +309,24 @@ class GatherAssembler:
     # -- output ----------------------------------------------------------------------------
     def plan(self, con) -> list[tuple[str, _Job]]:
         """Query the store and prepare one job per output column, in output order."""
-        p, b = self.p, self.b
+        return list(self.stream(con).jobs)
+
+    def stream(self, con) -> ColumnStream:
+        """Read the unit and every side table from the store now; prepare the column jobs as they are read.
+
+        A writer can build and encode the first columns while the later ones are being prepared.
+        """
         sides = self._fetch_sides(con)
         self.bitmaps: dict = {}  # validity bitmaps shared by the columns of a row range
-        outputs: list[tuple[str, _Job]] = [
-            (name, _Ready(from_numpy(*self.keys[name], self.key_types[name]))) for name in p.key_columns
-        ]
         self.names: dict[str, str] = {}  # detente name (with side suffix) -> output name
+        return ColumnStream(self.n, self._jobs(con, sides))
+
+    def _jobs(self, con, sides: dict) -> Iterator[tuple[str, _Job]]:
+        p, b = self.p, self.b
+        built: dict[str, _Job] = {}
+        for name in p.key_columns:
+            built[name] = _Ready(from_numpy(*self.keys[name], self.key_types[name]))
+            yield name, built[name]
         posts = []
         for i, added in enumerate(p._added):
             if hasattr(added.enricher, "post_exprs"):
@@ -344,10 +355,12 @@ class GatherAssembler:
                 ]
             for out, detente, job in jobs:
                 self.names[detente] = out
-                outputs.append((out, job))
+                built[out] = job
+                yield out, job
         for added in posts:
-            outputs += self._posts(con, added, dict(outputs))
-        return outputs
+            for out, job in self._posts(con, added, dict(built)):
+                built[out] = job
+                yield out, job
 
     def run(self, con) -> pa.Table:
         """The whole panel as one Arrow table."""
@@ -356,29 +369,21 @@ class GatherAssembler:
             arrays = self._rows(pool, [job for _, job in outputs], 0, self.n)
         return pa.Table.from_arrays(arrays, names=[name for name, _ in outputs])
 
-    def columns(self, con) -> Columns:
-        """The panel as columns built a row range at a time, on demand.
-
-        Everything that can fail (the store, the enrichers' keys) fails before this returns.
-        """
-        outputs = self.plan(con)
-        schema = pa.schema([(name, job.type) for name, job in outputs])
-        return Columns(schema, self.n, [job for _, job in outputs])
-
     def batches(self, con, rows: int) -> tuple[pa.Schema, Iterator[pa.RecordBatch]]:
         """The schema, and the panel as record batches of ``rows`` rows written one after another.
 
         Everything that can fail (the store, the enrichers' keys) fails before the first batch.
         """
-        columns = self.columns(con)
-        schema = columns.schema
+        outputs = self.plan(con)
+        schema = pa.schema([(name, job.type) for name, job in outputs])
+        jobs = [job for _, job in outputs]
 
         def produce() -> Iterator[pa.RecordBatch]:
             with generator_pool(2) as pool:
                 for lo in range(0, max(self.n, 1), rows):
                     hi = min(lo + rows, self.n)
                     self.bitmaps.clear()
-                    yield pa.RecordBatch.from_arrays(self._rows(pool, columns.jobs, lo, hi), schema=schema)
+                    yield pa.RecordBatch.from_arrays(self._rows(pool, jobs, lo, hi), schema=schema)
 
         return schema, produce()
 
@@ -519,19 +524,16 @@ class GatherAssembler:
 
 
 @dataclass(frozen=True)
-class Columns:
-    """A planned panel whose columns are built a row range at a time: ``columns(i, lo, hi)``.
+class ColumnStream:
+    """A panel's row count, and its ``(name, job)`` column jobs in output order as they are prepared.
 
-    Column jobs may run on several threads at once.
+    ``job(lo, hi)`` is rows ``lo`` to ``hi`` of the column as an Arrow array; ``job.type`` its
+    type. Jobs may run on several threads at once, while later ones are still being prepared.
     """
 
-    schema: pa.Schema
     num_rows: int
-    jobs: list[_Job]
-
-    def __call__(self, i: int, lo: int, hi: int) -> pa.Array:
-        """Rows ``lo`` to ``hi`` of column ``i``."""
-        return self.jobs[i](lo, hi)
+    jobs: Iterator[tuple[str, _Job]]
+    metadata: dict[bytes, bytes] = field(default_factory=dict)
 
 
 class _Job:

@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     import polars as pl
     import pyarrow as pa
 
-    from detente.panel.assemble import Columns
+    from detente.panel.assemble import ColumnStream
 
 #: Arrow schema / pandas attrs key holding the panel metadata.
 METADATA_KEY = "detente.panel"
@@ -316,18 +316,16 @@ class Panel:
         schema = schema.with_metadata(meta)
         return schema, (batch.replace_schema_metadata(meta) for batch in batches)
 
-    def columns(self, *, names: str = "detente") -> Columns:
-        """Plan the panel and return its columns, each built a row range at a time when asked.
+    def column_stream(self, *, names: str = "detente") -> ColumnStream:
+        """Read the store for the panel and return its columns as jobs, prepared one after another.
 
-        ``columns(i, lo, hi)`` is rows ``lo`` to ``hi`` of column ``i`` as an Arrow array;
-        ``columns.schema`` carries the panel metadata. A writer can build and encode a piece of a
-        column at once, while it is in cache, with no whole table in memory. The store is read,
-        and every enricher checked, before this returns.
+        Each job builds any row range of its column (``job(lo, hi)``, an Arrow array), so a
+        writer can build and encode a piece of a column at once, while it is in cache, and start
+        on the first columns while the later ones are prepared; no whole table is held. The unit
+        and side tables are read before this returns; ``metadata`` is the schema metadata.
         """
-        columns = _Builder(self, names=names, order=True).run_columns()
-        meta = dict(columns.schema.metadata or {})
-        meta[METADATA_KEY.encode()] = json.dumps(self.metadata).encode()
-        return replace(columns, schema=columns.schema.with_metadata(meta))
+        stream = _Builder(self, names=names, order=True).run_stream()
+        return replace(stream, metadata={METADATA_KEY.encode(): json.dumps(self.metadata).encode()})
 
     def write(self, path: str | Path, *, names: str = "detente", order: bool = True) -> Path:
         """Build the panel and write it as Parquet, CSV or Stata ``.dta`` (by extension).
@@ -634,15 +632,27 @@ class _Builder:
             for v in self.views:
                 con.unregister(v)
 
-    def run_columns(self) -> Columns:
+    def run_stream(self) -> ColumnStream:
         from detente.panel.assemble import GatherAssembler
 
         con = self.p._con
         try:
-            return GatherAssembler(self).columns(con)
-        finally:  # helper tables are read while planning, before any column is built
-            for v in self.views:
-                con.unregister(v)
+            stream = GatherAssembler(self).stream(con)
+        except BaseException:
+            self._unregister(con)
+            raise
+
+        def jobs():
+            try:
+                yield from stream.jobs
+            finally:  # helper tables are read while the jobs are prepared
+                self._unregister(con)
+
+        return replace(stream, jobs=jobs())
+
+    def _unregister(self, con) -> None:
+        for v in self.views:
+            con.unregister(v)
 
     def run_batches(self, rows: int) -> tuple[pa.Schema, Iterator[pa.RecordBatch]]:
         from detente.panel.assemble import GatherAssembler

@@ -10,17 +10,19 @@ from __future__ import annotations
 import os
 import queue
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 import pyarrow as pa
 
 from detente.exceptions import PanelError
 
 if TYPE_CHECKING:
-    from detente.panel.assemble import Columns
+    from detente.panel.assemble import ColumnStream
     from detente.panel.frame import Panel
+
+T = TypeVar("T")
 
 FORMATS = {".parquet": "parquet", ".pq": "parquet", ".csv": "csv", ".dta": "stata"}
 
@@ -48,24 +50,21 @@ def write_panel(panel: Panel, path: Path, *, names: str = "detente") -> tuple[in
         schema, batches = panel.batches(names=names, rows=ROW_GROUP)
         return write_batches(schema, batches, path), len(schema)
     if fmt == "parquet":
-        columns = panel.columns(names=names)
-        _atomic(path, lambda partial: _write_parquet_columns(columns, partial))
-        return columns.num_rows, len(columns.schema)
+        stream = panel.column_stream(names=names)
+        schema = _atomic(path, lambda partial: _write_stream(stream, partial))
+        return stream.num_rows, len(schema)
     table = panel.to_arrow(names=names)
     write_table(table, path)
     return table.num_rows, table.num_columns
 
 
-def _write_parquet_columns(columns: Columns, path: Path) -> None:
-    """Build and encode each piece of each column in one go (no whole table in memory)."""
-    from detente.panel import parquet_writer
+def _write_stream(stream: ColumnStream, path: Path) -> pa.Schema:
+    """Build and encode each piece of each column in one go, starting while later columns are planned."""
+    from detente.panel.parquet_writer import write_column_stream
 
-    if not parquet_writer.supports(columns.schema):
-        arrays = [columns(i, 0, columns.num_rows) for i in range(len(columns.schema))]
-        _write_parquet(pa.Table.from_arrays(arrays, schema=columns.schema), path)
-        return
+    columns = ((name, job.type, job) for name, job in stream.jobs)
     with open(path, "wb") as sink:
-        parquet_writer.write_columns(columns.schema, columns.num_rows, columns, sink)
+        return write_column_stream(stream.num_rows, columns, sink, metadata=stream.metadata)
 
 
 def write_batches(schema: pa.Schema, batches: Iterator[pa.RecordBatch], path: Path) -> int:
@@ -146,16 +145,17 @@ def write_table(table: pa.Table, path: Path) -> Path:
     return path
 
 
-def _atomic(path: Path, write) -> None:
+def _atomic(path: Path, write: Callable[[Path], T]) -> T:
     """``write(partial)``, then the partial file takes the name ``path`` (removed on failure)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = _partial(path)
     try:
-        write(partial)
+        result = write(partial)
     except BaseException:
         _discard(partial)
         raise
     os.replace(partial, path)
+    return result
 
 
 def _write_parquet(table: pa.Table, path: Path) -> None:

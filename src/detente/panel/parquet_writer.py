@@ -19,11 +19,12 @@ metadata) and the schema metadata as key-value pairs. Tables with other column t
 from __future__ import annotations
 
 import base64
+import functools
 import os
 import struct
 import threading
-from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import BinaryIO
 
@@ -73,6 +74,9 @@ _KINDS: dict[pa.DataType, _Kind] = {
 ROW_GROUP = 1 << 18
 
 
+Chunk = pa.Array | pa.ChunkedArray
+
+
 def supports(schema: pa.Schema) -> bool:
     """Whether every column of ``schema`` is a flat number or boolean this writer stores."""
     return all(field.type in _KINDS for field in schema)
@@ -95,29 +99,40 @@ class _Chunk:
         return len(self.header) + self.page.size
 
 
-def write_parquet(table: pa.Table, sink: BinaryIO, **options) -> None:
-    """Write ``table`` to the open binary file ``sink`` as Parquet (see :func:`write_columns`)."""
-    write_columns(table.schema, table.num_rows, lambda i, lo, hi: table.column(i).slice(lo, hi - lo), sink,
-                  **options)
+def write_parquet(table: pa.Table, sink: BinaryIO, **options) -> pa.Schema:
+    """Write ``table`` to the open binary file ``sink`` as Parquet (see :func:`write_column_stream`)."""
+
+    def job(i: int) -> Callable[[int, int], pa.ChunkedArray]:
+        return lambda lo, hi: table.column(i).slice(lo, hi - lo)
+
+    columns = ((field.name, field.type, job(i)) for i, field in enumerate(table.schema))
+    return write_column_stream(table.num_rows, columns, sink, metadata=table.schema.metadata,
+                               nullable=[f.nullable for f in table.schema], **options)
 
 
-def write_columns(schema: pa.Schema, num_rows: int, column: Callable[[int, int, int], pa.Array | pa.ChunkedArray],
-                  sink: BinaryIO, *, row_group: int = ROW_GROUP, level: int = 3, threads: int | None = None) -> None:
-    """Write columns, built a row group at a time, to the open binary file ``sink`` as Parquet.
+def write_column_stream(num_rows: int, columns: Iterable[tuple[str, pa.DataType, Callable[[int, int], Chunk]]],
+                        sink: BinaryIO, *, metadata: dict | None = None, nullable: list[bool] | None = None,
+                        row_group: int = ROW_GROUP, level: int = 3, threads: int | None = None) -> pa.Schema:
+    """Write columns to the open binary file ``sink`` as Parquet, building each piece as it is encoded.
 
-    Each piece of a column is made and encoded in one task, while it is in cache; no whole
-    table needs to exist.
+    ``columns`` yields ``(name, type, job)``; ``job(lo, hi)`` is rows ``lo`` to ``hi`` of the
+    column and may be called from several threads. Each piece of a column is made and encoded in
+    one task, while it is in cache, and the pieces of a column are encoded while the next columns
+    are still being produced. Compressed pages are held until the last column is in, then written
+    row group by row group; no whole table needs to exist.
 
     Parameters
     ----------
-    schema
-        Column names and types (those :func:`supports` accepts) and the metadata to keep.
     num_rows
         The number of rows.
-    column
-        ``column(i, lo, hi)``: rows ``lo`` to ``hi`` of column ``i``; called from several threads.
+    columns
+        ``(name, type, job)`` per column, of the types :func:`supports` accepts.
     sink
         An open, writable binary file; left open.
+    metadata
+        Schema metadata to keep (Arrow's and Parquet's key-value metadata).
+    nullable
+        Per column, whether it may hold missing values (default: all may).
     row_group
         Rows per row group, a multiple of 8.
     level
@@ -125,64 +140,78 @@ def write_columns(schema: pa.Schema, num_rows: int, column: Callable[[int, int, 
     threads
         Pages encoded at once (default: the number of cores).
 
+    Returns
+    -------
+    pyarrow.Schema
+        The schema written.
+
     Raises
     ------
     TypeError
-        A column of a type this writer does not store.
+        A column of a type this writer does not store (nothing more is read from ``columns``).
     """
-    unsupported = [f"{f.name} ({f.type})" for f in schema if f.type not in _KINDS]
-    if unsupported:
-        raise TypeError(f"the panel Parquet writer stores numbers and booleans, not {', '.join(unsupported)}")
     if row_group <= 0 or row_group % 8:
         raise ValueError(f"row_group must be a positive multiple of 8, not {row_group}")
-    kinds = [_KINDS[f.type] for f in schema]
-    codec = pa.Codec("zstd", compression_level=level)
     ranges = [(lo, min(lo + row_group, num_rows)) for lo in range(0, num_rows, row_group)]
+    fields: list[pa.Field] = []
+    pending: list[list[Future]] = []  # per column, per row group
+    workers = threads or os.cpu_count() or 1
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="detente-parquet") as pool:
+        try:
+            for i, (name, typ, job) in enumerate(columns):
+                if typ not in _KINDS:
+                    raise TypeError(f"the panel Parquet writer stores numbers and booleans, not {name} ({typ})")
+                optional = True if nullable is None else nullable[i]
+                fields.append(pa.field(name, typ, nullable=optional))
+                pending.append([pool.submit(_build_chunk, job, lo, hi, _KINDS[typ], level, optional)
+                                for lo, hi in ranges])
+            schema = pa.schema(fields, metadata=metadata)
+            _write_file(sink, schema, num_rows, ranges, pending)
+        except BaseException:
+            for future in (f for column in pending for f in column):
+                future.cancel()
+            raise
+    return schema
+
+
+def _write_file(sink: BinaryIO, schema: pa.Schema, num_rows: int, ranges: list[tuple[int, int]],
+                pending: list[list[Future]]) -> None:
+    """The file: magic, the column chunks row group by row group as they finish, the footer."""
+    kinds = [_KINDS[f.type] for f in schema]
     sink.write(MAGIC)
     offset = len(MAGIC)
     row_groups = []
-    workers = threads or os.cpu_count() or 1
-    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="detente-parquet") as pool:
-        tasks = [
-            [(column, i, lo, hi, kind, codec, field.nullable) for i, (field, kind) in enumerate(zip(schema, kinds, strict=True))]
-            for lo, hi in ranges
-        ]
-        for (lo, hi), chunks in zip(ranges, _encode(pool, tasks, workers), strict=True):
-            columns = []
-            first = offset
-            for field, kind, chunk in zip(schema, kinds, chunks, strict=True):
-                sink.write(chunk.header)
-                sink.write(chunk.page)
-                columns.append(_column_chunk(field.name, kind, chunk, offset))
-                offset += chunk.size
-            row_groups.append([
-                (1, "list:struct", columns),
-                (2, "i64", sum(_uncompressed(c) for c in chunks)),
-                (3, "i64", hi - lo),
-                (5, "i64", first),
-                (6, "i64", offset - first),
-                (7, "i16", len(row_groups)),
-            ])
+    for g, (lo, hi) in enumerate(ranges):
+        columns = []
+        first = offset
+        chunks = [column[g].result() for column in pending]
+        for field, kind, chunk in zip(schema, kinds, chunks, strict=True):
+            sink.write(chunk.header)
+            sink.write(chunk.page)
+            columns.append(_column_chunk(field.name, kind, chunk, offset))
+            offset += chunk.size
+        row_groups.append([
+            (1, "list:struct", columns),
+            (2, "i64", sum(_uncompressed(c) for c in chunks)),
+            (3, "i64", hi - lo),
+            (5, "i64", first),
+            (6, "i64", offset - first),
+            (7, "i16", g),
+        ])
     footer = encode_struct(_file_metadata(schema, num_rows, kinds, row_groups))
     sink.write(footer)
     sink.write(struct.pack("<i", len(footer)))
     sink.write(MAGIC)
 
 
-def _encode(pool: ThreadPoolExecutor, tasks: list[list[tuple]], workers: int) -> Iterator[list[_Chunk]]:
-    """The chunks of each row group in order, encoded ahead on the pool (a bounded look-ahead)."""
-    pending: list[list] = []
-    for group in tasks:
-        pending.append([pool.submit(_build_chunk, *task) for task in group])
-        if len(pending) > max(1, workers // 2):
-            yield [future.result() for future in pending.pop(0)]
-    while pending:
-        yield [future.result() for future in pending.pop(0)]
-
-
-def _build_chunk(column: Callable, i: int, lo: int, hi: int, kind: _Kind, codec: pa.Codec,
+def _build_chunk(job: Callable[[int, int], Chunk], lo: int, hi: int, kind: _Kind, level: int,
                  optional: bool) -> _Chunk:
-    return _chunk(column(i, lo, hi), kind, codec, optional)
+    return _chunk(job(lo, hi), kind, _codec(level), optional)
+
+
+@functools.cache
+def _codec(level: int) -> pa.Codec:
+    return pa.Codec("zstd", compression_level=level)  # stateless between calls: shared by threads
 
 
 class _Scratch(threading.local):
@@ -204,6 +233,7 @@ class _Scratch(threading.local):
 
 
 _scratch = _Scratch()
+
 
 def _chunk(column: pa.Array | pa.ChunkedArray, kind: _Kind, codec: pa.Codec, optional: bool) -> _Chunk:
     """Encode and compress one column chunk as one data page."""
