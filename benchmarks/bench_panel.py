@@ -201,7 +201,8 @@ def main() -> None:
         pyarrow_write = best(lambda: pq.write_table(table, other, compression="zstd", row_group_size=ROW_GROUP), few)
         pyarrow_size = other.stat().st_size / 1e6
         cmd = [sys.executable, "-m", "detente.cli.main", *CLI_ARGS, "--output", str(out), "--store", str(store)]
-        cli = min(timed_process(cmd) for _ in range(args.repeat))
+        cli_runs = sorted(timed_process(cmd) for _ in range(args.repeat))
+        cli = cli_runs[0]
         startup = min(timed_process([sys.executable, "-c", STARTUP]) for _ in range(few))
         cli_memory = cli_peak_memory_mb([*CLI_ARGS, "--output", str(out), "--store", str(store)])
     memory = peak_memory_mb(store, args.threads)
@@ -231,6 +232,7 @@ def main() -> None:
         print(f"{label:48s} {secs:10.3f} {theirs_s} {ratio}")
     print(f"peacesciencer pipeline runs (s): {', '.join(f'{t:.2f}' for t in ps)}; unit runs: "
           f"{', '.join(f'{t:.2f}' for t in ps1)}")
+    print(f"CLI runs (s): {', '.join(f'{t:.2f}' for t in cli_runs)}; median {cli_runs[len(cli_runs) // 2]:.2f}")
     print(f"peak memory: {memory:.0f} MB building the pipeline in process; {cli_memory:.0f} MB for the CLI")
     print(f"pipeline / floor: {gather / floor:.1f}x the DuckDB -> Arrow floor, "
           f"{gather / floor_copy:.1f}x a plain copy; detente's Parquet writer: {polars_write / write:.1f}x "

@@ -86,7 +86,7 @@ def supports(schema: pa.Schema) -> bool:
 class _Chunk:
     """One written column chunk: its page, ready to write, and what the footer says of it."""
 
-    page: pa.Buffer
+    page: bytes
     header: bytes
     body_size: int  # the page uncompressed
     num_values: int
@@ -96,7 +96,7 @@ class _Chunk:
 
     @property
     def size(self) -> int:
-        return len(self.header) + self.page.size
+        return len(self.header) + len(self.page)
 
 
 def write_parquet(table: pa.Table, sink: BinaryIO, **options) -> pa.Schema:
@@ -256,11 +256,13 @@ def _chunk(column: pa.Array | pa.ChunkedArray, kind: _Kind, codec: pa.Codec, opt
     body = page_buffer[lead:lead + len(prefix) + size]
     body[:len(prefix)] = np.frombuffer(prefix, dtype=np.uint8)
     present = _plain_into(body[len(prefix):], arr, kind)
-    page = codec.compress(body)
+    # bytes of the compressed size: the codec's own buffer has room for the whole page and would
+    # stay that large while the page waits to be written
+    page = codec.compress(body, asbytes=True)
     header = encode_struct([
         (1, "i32", _DATA_PAGE),
         (2, "i32", len(body)),
-        (3, "i32", page.size),
+        (3, "i32", len(page)),
         (5, "struct", [(1, "i32", n), (2, "i32", _PLAIN), (3, "i32", _RLE), (4, "i32", _RLE)]),
     ])
     minimum, maximum = _min_max(present, kind)
