@@ -629,8 +629,7 @@ class _Builder:
         try:
             return GatherAssembler(self).run(con)
         finally:
-            for v in self.views:
-                con.unregister(v)
+            self._unregister(con)
 
     def run_stream(self) -> ColumnStream:
         from detente.panel.assemble import GatherAssembler
@@ -651,6 +650,7 @@ class _Builder:
         return replace(stream, jobs=jobs())
 
     def _unregister(self, con) -> None:
+        """Drop the helper views enrichers registered on the connection."""
         for v in self.views:
             con.unregister(v)
 
@@ -661,8 +661,7 @@ class _Builder:
         try:
             return GatherAssembler(self).batches(con, rows)
         finally:  # helper tables are read while planning, before the first batch
-            for v in self.views:
-                con.unregister(v)
+            self._unregister(con)
 
     def run(self) -> pa.Table:
         con = self.p._con
@@ -672,8 +671,7 @@ class _Builder:
         finally:
             for t in reversed(self.temps):
                 con.execute(f"drop table if exists {t}")
-            for v in self.views:
-                con.unregister(v)
+            self._unregister(con)
         if not self.order:
             return table
         return _restore_order(table)
