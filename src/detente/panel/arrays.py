@@ -76,21 +76,15 @@ def to_numpy(arr: pa.Array | pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray | 
         arr = arr.combine_chunks() if arr.num_chunks != 1 else arr.chunk(0)
     n, offset = len(arr), arr.offset
     validity, data = arr.buffers()[:2]
-    values = _bits(data, offset, n) if pa.types.is_boolean(arr.type) else values_view(arr)
+    if pa.types.is_boolean(arr.type):
+        values = _bits(data, offset, n)
+    else:
+        dtype = _NUMPY.get(arr.type)
+        if dtype is None:
+            raise PanelError(f"panel columns are numbers or booleans, not {arr.type}")
+        values = np.frombuffer(data, dtype=dtype, count=offset + n)[offset:] if n else np.empty(0, dtype)
     valid = _bits(validity, offset, n) if arr.null_count and validity is not None else None
     return values, valid
-
-
-def values_view(arr: pa.Array) -> np.ndarray:
-    """The values of a fixed-width, non-boolean Arrow array as numpy, sharing its memory.
-
-    Values under missing entries are whatever the buffer holds.
-    """
-    dtype = _NUMPY.get(arr.type)
-    if dtype is None:
-        raise PanelError(f"panel columns are numbers or booleans, not {arr.type}")
-    n, offset = len(arr), arr.offset
-    return np.frombuffer(arr.buffers()[1], dtype=dtype, count=offset + n)[offset:] if n else np.empty(0, dtype)
 
 
 def from_numpy(values: np.ndarray, valid: np.ndarray | None, typ: str | pa.DataType) -> pa.Array:

@@ -1,8 +1,9 @@
 """Write a panel to Parquet, CSV or Stata ``.dta``, chosen by the file extension.
 
 Parquet is encoded by :mod:`detente.panel.parquet_writer`, made for the flat numeric columns of a
-panel (pyarrow writes any other table). CSV is written in row groups by a writer thread while the next rows are
-built, so only a few are in memory at once. A file appears under its name only when complete.
+panel (pyarrow writes any other table). CSV is written in row groups by a writer thread while the
+next rows are built, so only a few are in memory at once. A file appears under its name only when
+complete.
 """
 
 from __future__ import annotations
@@ -14,20 +15,19 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
-import pyarrow as pa
-
 from detente.exceptions import PanelError
+from detente.panel import parquet_writer
+from detente.panel.parquet_writer import ROW_GROUP  # also the rows of a CSV batch built at a time
 
 if TYPE_CHECKING:
+    import pyarrow as pa
+
     from detente.panel.assemble import ColumnStream
     from detente.panel.frame import Panel
 
 T = TypeVar("T")
 
 FORMATS = {".parquet": "parquet", ".pq": "parquet", ".csv": "csv", ".dta": "stata"}
-
-#: rows per Parquet row group (and per batch built at a time)
-ROW_GROUP = 1 << 18
 
 
 def file_format(path: Path) -> str:
@@ -60,11 +60,9 @@ def write_panel(panel: Panel, path: Path, *, names: str = "detente") -> tuple[in
 
 def _write_stream(stream: ColumnStream, path: Path) -> pa.Schema:
     """Build and encode each piece of each column in one go, starting while later columns are planned."""
-    from detente.panel.parquet_writer import write_column_stream
-
     columns = ((name, job.type, job) for name, job in stream.jobs)
     with open(path, "wb") as sink:
-        return write_column_stream(stream.num_rows, columns, sink, metadata=stream.metadata)
+        return parquet_writer.write_column_stream(stream.num_rows, columns, sink, metadata=stream.metadata)
 
 
 def write_batches(schema: pa.Schema, batches: Iterator[pa.RecordBatch], path: Path) -> int:
@@ -159,8 +157,6 @@ def _atomic(path: Path, write: Callable[[Path], T]) -> T:
 
 
 def _write_parquet(table: pa.Table, path: Path) -> None:
-    from detente.panel import parquet_writer
-
     if parquet_writer.supports(table.schema):
         with open(path, "wb") as sink:
             parquet_writer.write_parquet(table, sink)

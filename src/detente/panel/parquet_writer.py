@@ -32,7 +32,7 @@ import numpy as np
 import pyarrow as pa
 
 from detente import __version__
-from detente.panel.arrays import to_numpy, values_view
+from detente.panel.arrays import to_numpy
 from detente.panel.thrift_compact import Field, encode_struct, uvarint
 
 MAGIC = b"PAR1"
@@ -96,7 +96,13 @@ class _Chunk:
 
     @property
     def size(self) -> int:
+        """Bytes in the file: header and compressed page."""
         return len(self.header) + len(self.page)
+
+    @property
+    def uncompressed_size(self) -> int:
+        """Header and page before compression."""
+        return len(self.header) + self.body_size
 
 
 def write_parquet(table: pa.Table, sink: BinaryIO, **options) -> pa.Schema:
@@ -192,7 +198,7 @@ def _write_file(sink: BinaryIO, schema: pa.Schema, num_rows: int, ranges: list[t
             offset += chunk.size
         row_groups.append([
             (1, "list:struct", columns),
-            (2, "i64", sum(_uncompressed(c) for c in chunks)),
+            (2, "i64", sum(c.uncompressed_size for c in chunks)),
             (3, "i64", hi - lo),
             (5, "i64", first),
             (6, "i64", offset - first),
@@ -214,48 +220,47 @@ def _codec(level: int) -> pa.Codec:
     return pa.Codec("zstd", compression_level=level)  # stateless between calls: shared by threads
 
 
-class _Scratch(threading.local):
-    """Memory each encoding thread keeps from page to page.
+class _PageBuffer(threading.local):
+    """The memory each encoding thread assembles its pages in, kept from page to page.
 
     Fresh memory for every page would come from the system as pages the kernel must first clear,
     which costs about as much as encoding them; a thread reuses its own instead.
     """
 
     def __init__(self) -> None:
-        self.buffers: dict[str, np.ndarray] = {}
+        self.buffer = np.empty(0, dtype=np.uint64)
 
-    def get(self, name: str, nbytes: int) -> np.ndarray:
-        """At least ``nbytes`` bytes (8-byte aligned), kept under ``name`` for this thread."""
-        buffer = self.buffers.get(name)
-        if buffer is None or buffer.nbytes < nbytes:
-            buffer = self.buffers[name] = np.empty((nbytes + 7) // 8 + 1, dtype=np.uint64).view(np.uint8)
-        return buffer
-
-
-_scratch = _Scratch()
+    def get(self, nbytes: int) -> np.ndarray:
+        """At least ``nbytes`` bytes, 8-byte aligned."""
+        if self.buffer.nbytes < nbytes:
+            self.buffer = np.empty((nbytes + 7) // 8, dtype=np.uint64)
+        return self.buffer.view(np.uint8)
 
 
-def _chunk(column: pa.Array | pa.ChunkedArray, kind: _Kind, codec: pa.Codec, optional: bool) -> _Chunk:
+_page_buffer = _PageBuffer()
+
+
+def _chunk(column: Chunk, kind: _Kind, codec: pa.Codec, optional: bool) -> _Chunk:
     """Encode and compress one column chunk as one data page."""
     arr = column
     if isinstance(column, pa.ChunkedArray):
         arr = column.chunk(0) if column.num_chunks == 1 else column.combine_chunks()
     n, nulls = len(arr), arr.null_count
+    values, valid = to_numpy(arr)
     if optional:
-        levels = _definition_levels(arr)
+        levels = _definition_levels(arr, valid)
         prefix = struct.pack("<i", len(levels)) + levels
     elif nulls:
         raise ValueError(f"a column declared not nullable holds {nulls} missing values")
     else:  # a required column has no definition levels
         prefix = b""
-    count = n - nulls
-    size = (count + 7) // 8 if kind.physical == _BOOLEAN else count * kind.storage.itemsize
+    present = values if valid is None else values[valid]
+    size = (len(present) + 7) // 8 if kind.physical == _BOOLEAN else len(present) * kind.storage.itemsize
     # the page body is [prefix | values], placed so that the values start 8-byte aligned
     lead = -len(prefix) % 8
-    page_buffer = _scratch.get("page", lead + len(prefix) + size)
-    body = page_buffer[lead:lead + len(prefix) + size]
+    body = _page_buffer.get(lead + len(prefix) + size)[lead:lead + len(prefix) + size]
     body[:len(prefix)] = np.frombuffer(prefix, dtype=np.uint8)
-    present = _plain_into(body[len(prefix):], arr, kind)
+    _plain_into(body[len(prefix):], present, kind)
     # bytes of the compressed size: the codec's own buffer has room for the whole page and would
     # stay that large while the page waits to be written
     page = codec.compress(body, asbytes=True)
@@ -269,7 +274,7 @@ def _chunk(column: pa.Array | pa.ChunkedArray, kind: _Kind, codec: pa.Codec, opt
     return _Chunk(page, header, len(body), n, nulls, minimum, maximum)
 
 
-def _definition_levels(arr: pa.Array) -> bytes:
+def _definition_levels(arr: pa.Array, valid: np.ndarray | None) -> bytes:
     """Levels of a column whose maximum definition level is 1, in the RLE/bit-packed hybrid.
 
     With values both present and missing, the levels are one bit-packed run: the validity bitmap
@@ -278,41 +283,23 @@ def _definition_levels(arr: pa.Array) -> bytes:
     n, nulls = len(arr), arr.null_count
     if n == 0:
         return b""
-    if nulls in (0, n):
+    if valid is None or nulls == n:
         return uvarint(n << 1) + (b"\x00" if nulls else b"\x01")
     groups = (n + 7) // 8
     if arr.offset % 8 == 0:
         start = arr.offset // 8
         bitmap = bytes(memoryview(arr.buffers()[0])[start:start + groups])
     else:
-        bitmap = np.packbits(_validity(arr), bitorder="little").tobytes()
+        bitmap = np.packbits(valid, bitorder="little").tobytes()
     return uvarint(groups << 1 | 1) + bitmap
 
 
-def _validity(arr: pa.Array) -> np.ndarray:
-    """The validity of ``arr`` as booleans."""
-    n, offset = len(arr), arr.offset
-    bits = np.unpackbits(np.frombuffer(arr.buffers()[0], dtype=np.uint8), count=offset + n, bitorder="little")
-    return bits[offset:].view(np.bool_)
-
-
-def _plain_into(out: np.ndarray, arr: pa.Array, kind: _Kind) -> np.ndarray:
-    """Write the PLAIN encoding of the non-missing values of ``arr`` into the bytes ``out``.
-
-    Returns the values written (for the statistics).
-    """
+def _plain_into(out: np.ndarray, present: np.ndarray, kind: _Kind) -> None:
+    """Write the PLAIN encoding of the non-missing values into the bytes ``out``."""
     if kind.physical == _BOOLEAN:
-        values, valid = to_numpy(arr)
-        present = values if valid is None else values[valid]
         out[:] = np.packbits(present, bitorder="little")
-        return present
-    values = values_view(arr)
-    typed = out.view(kind.storage)
-    if not arr.null_count:
-        typed[:] = values
-        return typed
-    typed[:] = values[_validity(arr)]
-    return typed
+    else:  # 8- and 16-bit integers are widened to INT32 on the way
+        out.view(kind.storage)[:] = present
 
 
 def _min_max(present: np.ndarray, kind: _Kind) -> tuple[bytes | None, bytes | None]:
@@ -332,10 +319,6 @@ def _min_max(present: np.ndarray, kind: _Kind) -> tuple[bytes | None, bytes | No
     return struct.pack(kind.pack, low), struct.pack(kind.pack, high)
 
 
-def _uncompressed(chunk: _Chunk) -> int:
-    return len(chunk.header) + chunk.body_size
-
-
 def _column_chunk(name: str, kind: _Kind, chunk: _Chunk, offset: int) -> list[Field]:
     statistics = [
         (3, "i64", chunk.null_count),
@@ -348,7 +331,7 @@ def _column_chunk(name: str, kind: _Kind, chunk: _Chunk, offset: int) -> list[Fi
         (3, "list:binary", [name]),
         (4, "i32", _ZSTD),
         (5, "i64", chunk.num_values),
-        (6, "i64", _uncompressed(chunk)),
+        (6, "i64", chunk.uncompressed_size),
         (7, "i64", chunk.size),
         (9, "i64", offset),
         (12, "struct", statistics),
